@@ -1,0 +1,112 @@
+"""Workspace configuration (`plmsync.yaml`): plants, the ERP target each maps to, and units.
+
+Loaded once at the edge and validated; an error names the file and the key that is wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from plmsync.domain.errors import ConfigError
+
+DEFAULT_CONFIG = Path("plmsync.yaml")
+
+
+class _Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnitMapping(_Config):
+    """A canonical unit code (EA, KG, …) and the ERP unit it means."""
+
+    erp: str = Field(description="The ERP's unit symbol, e.g. Tryton's `u`, `kg`, `l`.")
+    category: str = Field(description="Units convert only within one category.")
+
+
+class TrytonTarget(_Config):
+    kind: Literal["tryton"] = "tryton"
+    database: str = Field(description="SQLite file (relative to the workspace) or PostgreSQL db.")
+    backend: Literal["sqlite", "postgresql"] = "sqlite"
+    uri: str | None = Field(
+        default=None, description="postgresql://… for the postgresql backend."
+    )
+    xmlrpc_url: str | None = Field(
+        default=None, description="Reach a running trytond over XML-RPC instead of in-process."
+    )
+    user: str = "admin"
+    password_env: str | None = Field(
+        default=None, description="Environment variable holding the password (never the value)."
+    )
+
+
+class FakeTarget(_Config):
+    """An in-memory ERP, for tests and dry runs."""
+
+    kind: Literal["memory"]
+
+
+TargetConfig = Annotated[TrytonTarget | FakeTarget, Field(discriminator="kind")]
+
+
+class PlantConfig(_Config):
+    target: str
+    region: str = ""
+    name: str = ""
+
+
+DEFAULT_UNITS: dict[str, UnitMapping] = {
+    code: UnitMapping(erp=erp, category=category)
+    for code, erp, category in (
+        ("EA", "u", "unit"),
+        ("PCS", "u", "unit"),
+        ("PC", "u", "unit"),
+        ("KG", "kg", "weight"),
+        ("G", "g", "weight"),
+        ("M", "m", "length"),
+        ("CM", "cm", "length"),
+        ("MM", "mm", "length"),
+        ("L", "l", "volume"),
+        ("ML", "cm³", "volume"),
+    )
+}
+
+
+class WorkspaceConfig(_Config):
+    version: Literal[1] = 1
+    plants: dict[str, PlantConfig]
+    targets: dict[str, TargetConfig]
+    units: dict[str, UnitMapping] = Field(default_factory=lambda: dict(DEFAULT_UNITS))
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _plants_name_known_targets(self) -> WorkspaceConfig:
+        for code, plant in self.plants.items():
+            if plant.target not in self.targets:
+                raise ValueError(f"plant {code} names target {plant.target!r}, not in targets")
+        return self
+
+    def region_of(self, plant: str) -> str:
+        return self.plants[plant].region
+
+
+def load_config(path: Path) -> WorkspaceConfig:
+    """Read and validate a workspace file; relative paths inside it are relative to the file."""
+    if not path.is_file():
+        raise ConfigError(
+            f"no configuration at {path}",
+            remedy="Pass --config FILE, or create a workspace with `plmsync init DIR`.",
+        )
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return WorkspaceConfig.model_validate({**raw, "base_dir": path.parent.resolve()})
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from exc

@@ -1,0 +1,106 @@
+"""Validation findings and the catalogue of rules that produce them.
+
+Every rule has a stable code, a severity, a remedy and the role that owns fixing it. The
+catalogue is the single source for `docs/errors.md` (generated, never edited by hand).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # blocks the change for every plant it concerns
+    WARNING = "warning"  # reported, does not block
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    severity: Severity
+    title: str
+    remedy: str
+    owner: str
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem found in a package, pointing at the object it concerns."""
+
+    code: str
+    severity: Severity
+    message: str
+    object_kind: str
+    object_key: str
+    plant: str = ""
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+def _rule(code: str, severity: Severity, title: str, remedy: str, owner: str) -> Rule:
+    return Rule(code, severity, title, remedy, owner)
+
+
+E, W = Severity.ERROR, Severity.WARNING
+ENGINEERING, INTEGRATION, PLANNING = "engineering", "integration_admin", "planning"
+
+CATALOGUE: dict[str, Rule] = {
+    r.code: r
+    for r in (
+        _rule("PLMSYNC-PLANT-UNKNOWN", E, "Plant not configured",
+              "Add the plant to plmsync.yaml or correct the plant code in the PLM change.",
+              INTEGRATION),
+        _rule("PLMSYNC-PLANT-NONE", E, "Change names no plant",
+              "Set at least one affected plant with its effectivity date on the change.",
+              ENGINEERING),
+        _rule("PLMSYNC-UOM-UNKNOWN", E, "Unit of measure not mapped",
+              "Add the unit to the `units` table of plmsync.yaml, or correct it in PLM.",
+              INTEGRATION),
+        _rule("PLMSYNC-UOM-INCOMPATIBLE", E, "Line unit not convertible to the component's unit",
+              "Use a unit of the component's category (e.g. G or KG for a KG item).",
+              ENGINEERING),
+        _rule("PLMSYNC-BOM-CYCLE", E, "BOM cycle",
+              "An assembly cannot contain itself; remove one of the lines in the cycle.",
+              ENGINEERING),
+        _rule("PLMSYNC-BOM-COMPONENT-MISSING", E, "BOM component not in the package or ERP",
+              "Add the component item to the change package (or release it first).",
+              ENGINEERING),
+        _rule("PLMSYNC-BOM-PARENT-MISSING", E, "BOM parent not in the package",
+              "Include the parent item's revision in the change package.", ENGINEERING),
+        _rule("PLMSYNC-BOM-DUPLICATE-FIND-NUMBER", E, "Duplicate find number",
+              "Give every line of a BOM its own find number.", ENGINEERING),
+        _rule("PLMSYNC-BOM-QUANTITY-NOT-POSITIVE", E, "BOM quantity zero or negative",
+              "Every BOM line needs a quantity greater than zero.", ENGINEERING),
+        _rule("PLMSYNC-BOM-REFDES-COUNT", W, "Reference designators do not match quantity",
+              "Make the number of reference designators equal the line quantity.", ENGINEERING),
+        _rule("PLMSYNC-BOM-REVISION-MISMATCH", E, "BOM revision differs from its item revision",
+              "Release the BOM under the same revision as its parent item.", ENGINEERING),
+        _rule("PLMSYNC-ITEM-DUPLICATE", E, "Item listed twice",
+              "List each item once per package.", ENGINEERING),
+        _rule("PLMSYNC-ITEM-NOT-RELEASED", E, "Item revision not released",
+              "Only released items may be synced; release the item revision in PLM.",
+              ENGINEERING),
+        _rule("PLMSYNC-EFFECTIVITY-RANGE", E, "Effectivity ends before it starts",
+              "Correct the effectivity dates on the change.", ENGINEERING),
+        _rule("PLMSYNC-LINE-EFFECTIVITY-UNSUPPORTED", W, "ERP cannot hold per-line effectivity",
+              "The line is synced without its dates; stage the change per plant instead.",
+              PLANNING),
+        _rule("PLMSYNC-ROUTING-PLANT-UNKNOWN", E, "Routing for a plant the change does not name",
+              "Add the plant to the change or remove the routing.", ENGINEERING),
+        _rule("PLMSYNC-ROUTING-DUPLICATE-SEQUENCE", E, "Duplicate routing operation sequence",
+              "Give every operation of a routing its own sequence number.", ENGINEERING),
+        _rule("PLMSYNC-REFERENCE-ITEM-MISSING", E, "Document or source names an unknown item",
+              "Include the item in the package, or correct the item number.", ENGINEERING),
+        _rule("PLMSYNC-ERP-UNIT-PRECISION", E, "Quantity finer than the ERP unit allows",
+              "Use a smaller unit (e.g. G instead of KG) or raise the unit's digits in ERP.",
+              INTEGRATION),
+    )
+}
+
+
+def issue(code: str, message: str, kind: str, key: str, plant: str = "") -> Issue:
+    """Build an issue whose severity comes from the catalogue, so codes cannot drift."""
+    return Issue(code, CATALOGUE[code].severity, message, kind, key, plant)

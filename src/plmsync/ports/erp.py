@@ -40,6 +40,7 @@ class ErpCapabilities:
 
     line_effectivity: bool = False
     reference_designators: bool = True
+    substitutes: bool = False
     # canonical unit code → decimal digits the ERP keeps for quantities in that unit
     unit_digits: Mapping[str, int] = field(default_factory=dict)
 

@@ -1,0 +1,141 @@
+"""The `plmsync` command line (Typer + Rich)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from plmsync.bootstrap import build_pipeline, close_targets
+from plmsync.cli.render import plan_table, print_error
+from plmsync.cli.sync_view import console, run_sync
+from plmsync.config import DEFAULT_CONFIG, load_config
+from plmsync.domain.errors import PlmsyncError, ValidationFailed
+from plmsync.domain.package import ChangePackage
+from plmsync.pipeline.fetch import read_package
+from plmsync.pipeline.run import Pipeline
+from plmsync.workspace import PlantSpec, init_workspace
+
+app = typer.Typer(
+    name="plmsync",
+    help="Keep ERP in step with PLM: validate, plan and post released changes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err_console = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", help="Workspace file.", show_default=True)
+]
+PlantOption = Annotated[
+    list[str] | None, typer.Option("--plant", "-p", help="Only this plant (repeatable).")
+]
+EXIT_INVALID = 2
+EXIT_FAILED = 1
+EXIT_INTERNAL = 70
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Turn errors into a message with a code and a remedy; never a stack trace."""
+    try:
+        yield
+    except PlmsyncError as error:
+        print_error(err_console, error)
+        code = EXIT_INVALID if isinstance(error, ValidationFailed) else EXIT_FAILED
+        raise typer.Exit(code) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        if os.environ.get("PLMSYNC_DEBUG"):
+            raise
+        err_console.print(f"[bold red]Internal error[/] {type(error).__name__}: {error}")
+        err_console.print("[bold]What to do:[/] run again with PLMSYNC_DEBUG=1 and report it.")
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Workspace directory to create.")],
+    plant: Annotated[
+        list[str], typer.Option("--plant", "-p", help="Plant code, optionally CODE:REGION.")
+    ],
+) -> None:
+    """Create a workspace: plmsync.yaml and an embedded Tryton ERP database per plant."""
+    with handled():
+        specs = [PlantSpec.parse(p) for p in plant]
+        with console.status("Creating ERP databases (the first one builds a template)…"):
+            path = init_workspace(
+                directory, specs, on_plant=lambda c: console.print(f"  ERP database for {c} ready")
+            )
+        console.print(f"Workspace written to [bold]{path}[/]")
+
+
+@app.command("plan")
+def plan_command(
+    package: Annotated[Path, typer.Argument(help="Change package (JSON).")],
+    config: ConfigOption = DEFAULT_CONFIG,
+    plant: PlantOption = None,
+    all_steps: Annotated[bool, typer.Option("--all", help="Show unchanged objects too.")] = False,
+) -> None:
+    """Show what a sync would post, per plant, without writing anything."""
+    with handled(), _pipeline(config) as pipeline:
+        _, parsed = read_package(package)
+        for plan in pipeline.plan(parsed, plant or ()).values():
+            console.print(plan_table(plan, show_unchanged=all_steps))
+            if plan.is_empty:
+                console.print(f"  {plan.plant}: ERP already matches {plan.change}; nothing to do.")
+
+
+@app.command()
+def sync(
+    package: Annotated[Path, typer.Argument(help="Change package (JSON).")],
+    config: ConfigOption = DEFAULT_CONFIG,
+    plant: PlantOption = None,
+) -> None:
+    """Post a change package to every plant it names. Exit 0 only if every plant is synced."""
+    with handled(), _pipeline(config) as pipeline:
+        _, parsed = read_package(package)
+        report = run_sync(pipeline, parsed, plant or ())
+        if not report.ok:
+            raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the change-package contract (v1)."""
+    sys.stdout.write(json.dumps(ChangePackage.model_json_schema(), indent=2) + "\n")
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Where to create the demo.")] = Path(
+        "demo-workspace"
+    ),
+) -> None:
+    """Create a two-plant workspace, sync a release, then an ECO; print plans and results."""
+    from plmsync.cli.demo import run_demo
+
+    with handled():
+        run_demo(directory, console)
+
+
+@contextmanager
+def _pipeline(config: Path) -> Iterator[Pipeline]:
+    pipeline = build_pipeline(load_config(config))
+    try:
+        yield pipeline
+    finally:
+        close_targets(dict(pipeline.targets))
+
+
+def main() -> None:
+    app()

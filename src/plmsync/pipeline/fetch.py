@@ -1,0 +1,40 @@
+"""Read a change package at the edge: bytes in, a validated `ChangePackage` or a clear rejection.
+
+The raw bytes are what the inbox stores; nothing past this point sees unvalidated data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from plmsync.domain.errors import PackageRejected
+from plmsync.domain.package import ChangePackage
+
+
+def parse_package(raw: bytes, *, origin: str = "package") -> ChangePackage:
+    try:
+        return ChangePackage.model_validate_json(raw)
+    except ValidationError as exc:
+        problems = [_describe(error) for error in exc.errors(include_url=False)]
+        raise PackageRejected(
+            f"{origin} is not a valid change package ({len(problems)} problem(s))",
+            problems=problems,
+        ) from None
+
+
+def read_package(path: Path) -> tuple[bytes, ChangePackage]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PackageRejected(f"cannot read {path}: {exc.strerror}") from None
+    return raw, parse_package(raw, origin=str(path))
+
+
+def _describe(error: ErrorDetails) -> str:
+    where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        return f"{where}: unknown field (not part of change-package v1; check the spelling)"
+    return f"{where}: {error['msg']}"

@@ -1,0 +1,315 @@
+"""The change-package contract v1: what the edge accepts, rejects and how it reads numbers."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from plmsync.domain.package import ChangePackage
+from tests.unit import builders as b
+
+
+def parse(data: dict[str, Any]) -> ChangePackage:
+    return ChangePackage.model_validate_json(json.dumps(data))
+
+
+def rejection(data: dict[str, Any]) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        parse(data)
+    return caught.value
+
+
+def with_oil_quantity(quantity: Any) -> dict[str, Any]:
+    """The example with line 40 of PMP-40 (assembly oil, 0.05 L) given another quantity."""
+    data = b.example_dict()
+    data["boms"][0]["lines"][3]["quantity"] = quantity
+    return data
+
+
+def oil_quantity(package: ChangePackage) -> Decimal:
+    return package.boms[0].lines[3].quantity
+
+
+# --- the example -----------------------------------------------------------------------------
+
+
+def test_the_example_package_validates_as_is() -> None:
+    package = b.example_package()
+
+    assert package.change.number == "REL-0007"
+    assert package.plant_codes == ("US01", "DE01")
+    assert [i.number for i in package.items][:2] == ["PMP-40", "GRS-40"]
+    assert oil_quantity(package) == Decimal("0.05")
+    assert package.source.emitted_at == dt.datetime(2026, 5, 4, 9, tzinfo=dt.UTC)
+
+
+def test_the_example_round_trips_through_json() -> None:
+    package = b.example_package()
+
+    assert ChangePackage.model_validate_json(package.model_dump_json()) == package
+
+
+# --- quantities are Decimal, never float ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given_as", "expected"),
+    [
+        ("0.05", Decimal("0.05")),  # JSON string
+        (0.05, Decimal("0.05")),  # JSON number: still exactly 0.05, not 0.05000000000000000277…
+        (6, Decimal("6")),
+        ("1E-7", Decimal("1E-7")),
+        (0.1 + 0.2, Decimal("0.30000000000000004")),  # the text JSON carries, nothing else
+    ],
+)
+def test_quantities_become_exact_decimals(given_as: Any, expected: Decimal) -> None:
+    quantity = oil_quantity(parse(with_oil_quantity(given_as)))
+
+    assert type(quantity) is Decimal
+    assert quantity == expected
+    assert str(quantity) == str(expected)
+
+
+def test_json_number_quantity_is_not_the_binary_float() -> None:
+    assert oil_quantity(parse(with_oil_quantity(0.05))) != Decimal.from_float(0.05)
+
+
+def test_every_quantity_field_is_decimal() -> None:
+    data = b.package_dict(
+        items=[b.item("A"), b.item("B")],
+        boms=[b.bom("A", b.line(10, "B", 2.5, substitutes=[
+            {"component": "B", "quantity": 0.25, "uom": "EA"}]))],
+        routings=[b.routing("A", "US01", b.operation(10, setup_time=1.5, run_time="0.75"))],
+    )
+    package = parse(data)
+    line = package.boms[0].lines[0]
+    op = package.routings[0].operations[0]
+
+    values = [line.quantity, line.substitutes[0].quantity, op.setup_time, op.run_time]
+    assert values == [Decimal("2.5"), Decimal("0.25"), Decimal("1.5"), Decimal("0.75")]
+    assert all(type(v) is Decimal for v in values)
+
+
+@pytest.mark.parametrize("quantity", ["NaN", "Infinity", "-Infinity", "sNaN", float("inf")])
+def test_non_finite_quantities_are_rejected(quantity: Any) -> None:
+    error = rejection(with_oil_quantity(quantity))
+
+    assert error.errors()[0]["loc"] == ("boms", 0, "lines", 3, "quantity")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_a_quantity_given_as_a_string_is_kept_digit_for_digit(quantity: Decimal) -> None:
+    parsed = oil_quantity(parse(with_oil_quantity(str(quantity))))
+
+    assert parsed.as_tuple() == quantity.as_tuple()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(min_value=-(10**9), max_value=10**9, places=6, allow_nan=False))
+def test_a_quantity_given_as_a_json_number_is_exact_up_to_15_digits(quantity: Decimal) -> None:
+    text = json.dumps(with_oil_quantity("PLACEHOLDER")).replace('"PLACEHOLDER"', str(quantity))
+
+    assert oil_quantity(ChangePackage.model_validate_json(text)) == quantity
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pydantic-core reads JSON numbers through a binary float (pydantic/pydantic#9180, "
+    "pydantic-core#1688): more than ~15 significant digits are rounded. PLMs must send "
+    "quantities as strings to keep them; this test turns green when that is fixed upstream.",
+)
+def test_a_long_json_number_quantity_keeps_every_digit() -> None:
+    text = json.dumps(with_oil_quantity("PLACEHOLDER")).replace(
+        '"PLACEHOLDER"', "0.12345678901234567890123"
+    )
+
+    assert oil_quantity(ChangePackage.model_validate_json(text)) == Decimal(
+        "0.12345678901234567890123"
+    )
+
+
+# --- timestamps, version, unknown fields ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [("source", "emitted_at"), ("change", "approved_at"), ("change", "approvals", 0, "at")],
+)
+def test_naive_timestamps_are_rejected(path: tuple[str | int, ...]) -> None:
+    data = b.example_dict()
+    target: Any = data
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = "2026-05-04T09:00:00"
+
+    error = rejection(data)
+
+    assert [e["loc"] for e in error.errors()] == [path]
+    assert error.errors()[0]["type"] == "timezone_aware"
+
+
+def test_timestamps_with_any_offset_are_accepted() -> None:
+    data = b.example_dict()
+    data["source"]["emitted_at"] = "2026-05-04T11:00:00+02:00"
+
+    assert parse(data).source.emitted_at == dt.datetime(2026, 5, 4, 9, tzinfo=dt.UTC)
+
+
+def test_schema_version_is_required() -> None:
+    data = b.example_dict()
+    del data["schema_version"]
+
+    error = rejection(data)
+
+    assert [(e["loc"], e["type"]) for e in error.errors()] == [(("schema_version",), "missing")]
+
+
+@pytest.mark.parametrize("version", ["2", 1, "1.0", None])
+def test_only_schema_version_1_is_read(version: Any) -> None:
+    data = b.example_dict()
+    data["schema_version"] = version
+
+    assert rejection(data).errors()[0]["loc"] == ("schema_version",)
+
+
+@pytest.mark.parametrize(
+    ("container", "field"),
+    [
+        (("change",), "colour"),
+        (("items", 2), "weight_kg"),
+        (("boms", 0, "lines", 1), "qty"),
+        (("boms", 0), "alternate"),
+        (("documents", 0), "owner"),
+        (("change", "plants", 0), "effective_form"),
+    ],
+)
+def test_unknown_fields_are_rejected_naming_the_field(
+    container: tuple[str | int, ...], field: str
+) -> None:
+    data = b.example_dict()
+    target: Any = data
+    for step in container:
+        target = target[step]
+    target[field] = "surprise"
+
+    error = rejection(data)
+
+    assert [(e["loc"], e["type"]) for e in error.errors()] == [
+        ((*container, field), "extra_forbidden")
+    ]
+    assert field in str(error)
+
+
+def test_source_keeps_extra_envelope_keys() -> None:
+    data = b.example_dict()
+    data["source"]["tenant"] = "acme"
+    data["source"]["trace"] = {"span": "ab12"}
+
+    source = parse(data).source
+
+    assert source.model_extra == {"tenant": "acme", "trace": {"span": "ab12"}}
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_codes_are_never_blank(blank: str) -> None:
+    data = b.example_dict()
+    data["items"][0]["number"] = blank
+
+    assert rejection(data).errors()[0]["loc"] == ("items", 0, "number")
+
+
+def test_codes_are_trimmed() -> None:
+    data = b.example_dict()
+    data["items"][0]["number"] = "  PMP-40 "
+    data["source"]["system"] = " plm-demo "
+
+    package = parse(data)
+
+    assert (package.items[0].number, package.source.system) == ("PMP-40", "plm-demo")
+
+
+def test_every_problem_of_a_package_is_reported_at_once() -> None:
+    data = b.example_dict()
+    data["change"]["state"] = "finished"
+    data["items"][0]["uom"] = None
+    del data["boms"][1]["revision"]
+
+    locs = {e["loc"] for e in rejection(data).errors()}
+
+    assert locs == {("change", "state"), ("items", 0, "uom"), ("boms", 1, "revision")}
+
+
+def test_a_package_is_immutable() -> None:
+    package = b.example_package()
+
+    with pytest.raises(ValidationError):
+        package.change.number = "OTHER"  # type: ignore[misc]
+
+
+# --- arbitrary input: a ValidationError, never anything else --------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_arbitrary_json_validates_or_raises_validation_error(value: Any) -> None:
+    with contextlib.suppress(ValidationError):
+        ChangePackage.model_validate_json(json.dumps(value))
+
+
+def _paths(value: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += _paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += _paths(child, (*prefix, index))
+    return found
+
+
+def _splice(data: Any, path: tuple[str | int, ...], value: Any) -> None:
+    """Put `value` at `path`, unless an earlier splice already replaced part of that path."""
+    target: Any = data
+    with contextlib.suppress(KeyError, IndexError, TypeError):
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = value
+
+
+EXAMPLE_PATHS = _paths(b.example_dict())[1:]
+plausible = st.sampled_from(
+    ["1", "-1", "0", "1e999999", "2026-05-05", "2026-05-04T09:00:00Z", "EA", " ", "NaN"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(EXAMPLE_PATHS), json_values | plausible),
+                min_size=1, max_size=3))
+def test_an_example_with_arbitrary_json_spliced_in_validates_or_raises_validation_error(
+    mutations: list[tuple[tuple[str | int, ...], Any]],
+) -> None:
+    data = b.example_dict()
+    for path, value in mutations:
+        _splice(data, path, value)
+
+    try:
+        package = ChangePackage.model_validate_json(json.dumps(data))
+    except ValidationError:
+        return
+    assert all(type(line.quantity) is Decimal for bom in package.boms for line in bom.lines)

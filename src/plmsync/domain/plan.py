@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from plmsync.domain.issues import Issue
@@ -54,8 +55,32 @@ class Step:
 
 
 def fingerprint(record: Record | None) -> str:
-    """A stable hash of a record's content (records are frozen dataclasses with stable repr)."""
-    return hashlib.sha256(repr(record).encode()).hexdigest()[:16]
+    """A stable hash of a record's content: records that compare equal hash alike.
+
+    Hashing the plain repr would tell Decimal("1") from Decimal("1.0"), which diff rightly
+    treats as equal; so quantities are hashed in a canonical form first."""
+    return hashlib.sha256(repr(_canonical(record)).encode()).hexdigest()[:16]
+
+
+def _canonical(value: object) -> object:
+    if is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, *(_canonical(getattr(value, f.name)) for f in fields(value)))
+    if isinstance(value, tuple):
+        return tuple(_canonical(v) for v in value)
+    if isinstance(value, Decimal):
+        return _decimal_text(value)
+    return value
+
+
+def _decimal_text(value: Decimal) -> str:
+    """One text per numeric value (1, 1.0 and 1.000 alike), exact: no context rounding."""
+    if not value.is_finite():
+        return str(value)
+    if value.is_zero():
+        return "0"
+    sign, digits, _ = value.as_tuple()
+    coefficient = "".join(map(str, digits)).rstrip("0")
+    return f"{'-' if sign else ''}{coefficient}E{value.adjusted()}"
 
 
 @dataclass(frozen=True)

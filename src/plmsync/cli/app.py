@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from plmsync.bootstrap import build_pipeline, close_targets
+from plmsync.cli.catalogue_doc import catalogue_markdown
 from plmsync.cli.render import plan_table, print_error
 from plmsync.cli.sync_view import console, run_sync
 from plmsync.config import DEFAULT_CONFIG, load_config
@@ -87,9 +88,11 @@ def plan_command(
     all_steps: Annotated[bool, typer.Option("--all", help="Show unchanged objects too.")] = False,
 ) -> None:
     """Show what a sync would post, per plant, without writing anything."""
-    with handled(), _pipeline(config) as pipeline:
+    with handled():
         _, parsed = read_package(package)
-        for plan in pipeline.plan(parsed, plant or ()).values():
+        with _pipeline(config) as pipeline:
+            plans = pipeline.plan(parsed, plant or ())
+        for plan in plans.values():
             console.print(plan_table(plan, show_unchanged=all_steps))
             if plan.is_empty:
                 console.print(f"  {plan.plant}: ERP already matches {plan.change}; nothing to do.")
@@ -102,17 +105,24 @@ def sync(
     plant: PlantOption = None,
 ) -> None:
     """Post a change package to every plant it names. Exit 0 only if every plant is synced."""
-    with handled(), _pipeline(config) as pipeline:
+    with handled():
         _, parsed = read_package(package)
-        report = run_sync(pipeline, parsed, plant or ())
-        if not report.ok:
-            raise typer.Exit(EXIT_FAILED)
+        with _pipeline(config) as pipeline:
+            report = run_sync(pipeline, parsed, plant or ())
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the change-package contract (v1)."""
     sys.stdout.write(json.dumps(ChangePackage.model_json_schema(), indent=2) + "\n")
+
+
+@app.command()
+def catalogue() -> None:
+    """Print every validation rule and error code as Markdown (docs/errors.md)."""
+    sys.stdout.write(catalogue_markdown())
 
 
 @app.command()

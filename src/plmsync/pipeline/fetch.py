@@ -5,6 +5,8 @@ The raw bytes are what the inbox stores; nothing past this point sees unvalidate
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -15,8 +17,14 @@ from plmsync.domain.package import ChangePackage
 
 
 def parse_package(raw: bytes, *, origin: str = "package") -> ChangePackage:
+    """JSON numbers are read as Decimal before validation: pydantic's own JSON parser goes
+    through a binary float, which rounds quantities past ~15 significant digits."""
     try:
-        return ChangePackage.model_validate_json(raw)
+        document = json.loads(raw, parse_float=Decimal)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PackageRejected(f"{origin} is not JSON", problems=[str(exc)]) from None
+    try:
+        return ChangePackage.model_validate(document)
     except ValidationError as exc:
         problems = [_describe(error) for error in exc.errors(include_url=False)]
         raise PackageRejected(

@@ -74,8 +74,13 @@ def item(number: str, revision: str = "A", **fields: Any) -> Json:
 
 
 def line(find_number: int, component: str, quantity: Any = "1", **fields: Any) -> Json:
-    return {"find_number": find_number, "component": component, "quantity": quantity,
-            "uom": "EA", **fields}
+    return {
+        "find_number": find_number,
+        "component": component,
+        "quantity": quantity,
+        "uom": "EA",
+        **fields,
+    }
 
 
 def bom(parent: str, *lines: Json, revision: str = "A") -> Json:
@@ -84,29 +89,46 @@ def bom(parent: str, *lines: Json, revision: str = "A") -> Json:
 
 def components(parent: str, *children: str, revision: str = "A") -> Json:
     """A BOM using each child once, find numbers 10, 20, 30…"""
-    return bom(parent, *(line(10 * (n + 1), c) for n, c in enumerate(children)),
-               revision=revision)
+    return bom(parent, *(line(10 * (n + 1), c) for n, c in enumerate(children)), revision=revision)
 
 
 def operation(sequence: int, work_center: str = "WC-1", **fields: Any) -> Json:
-    return {"sequence": sequence, "operation": f"Op {sequence}", "work_center": work_center,
-            **fields}
+    return {
+        "sequence": sequence,
+        "operation": f"Op {sequence}",
+        "work_center": work_center,
+        **fields,
+    }
 
 
 def routing(parent: str, plant: str = "US01", *operations: Json, revision: str = "A") -> Json:
-    return {"item": parent, "revision": revision, "plant": plant,
-            "operations": list(operations) or [operation(10)]}
+    return {
+        "item": parent,
+        "revision": revision,
+        "plant": plant,
+        "operations": list(operations) or [operation(10)],
+    }
 
 
 def document(number: str, *items: str, revision: str = "A", **fields: Any) -> Json:
-    return {"number": number, "revision": revision, "title": f"Drawing {number}",
-            "url": f"https://plm.example.com/docs/{number}/{revision}", "items": list(items),
-            **fields}
+    return {
+        "number": number,
+        "revision": revision,
+        "title": f"Drawing {number}",
+        "url": f"https://plm.example.com/docs/{number}/{revision}",
+        "items": list(items),
+        **fields,
+    }
 
 
 def sourcing(part: str, supplier: str = "ACME", mpn: str = "", **fields: Any) -> Json:
-    return {"item": part, "manufacturer": "Maker", "mpn": mpn or f"MPN-{part}",
-            "supplier": supplier, **fields}
+    return {
+        "item": part,
+        "manufacturer": "Maker",
+        "mpn": mpn or f"MPN-{part}",
+        "supplier": supplier,
+        **fields,
+    }
 
 
 def plant(code: str = "US01", effective_from: dt.date = CUT_OVER, **fields: Any) -> Json:
@@ -114,8 +136,7 @@ def plant(code: str = "US01", effective_from: dt.date = CUT_OVER, **fields: Any)
 
 
 def change(*plants: Json, **fields: Any) -> Json:
-    return {"number": "ECO-1", "kind": "eco", "state": "released", "plants": list(plants),
-            **fields}
+    return {"number": "ECO-1", "kind": "eco", "state": "released", "plants": list(plants), **fields}
 
 
 def package_dict(
@@ -129,8 +150,7 @@ def package_dict(
 ) -> Json:
     return {
         "schema_version": "1",
-        "source": {"system": "plm-test", "event_id": "evt-1",
-                   "emitted_at": "2026-05-04T09:00:00Z"},
+        "source": {"system": "plm-test", "event_id": "evt-1", "emitted_at": "2026-05-04T09:00:00Z"},
         "change": change(*(plant(),) if plants is None else plants),
         "items": list(items),
         "boms": list(boms),
@@ -150,8 +170,9 @@ def context(**overrides: Any) -> ValidationContext:
     return ValidationContext(**{**values, **overrides})
 
 
-def at(code: str = "US01", effective_from: dt.date | None = CUT_OVER,
-       region: str = "") -> PlantContext:
+def at(
+    code: str = "US01", effective_from: dt.date | None = CUT_OVER, region: str = ""
+) -> PlantContext:
     return PlantContext(plant=code, region=region, effective_from=effective_from)
 
 
@@ -159,13 +180,13 @@ def at(code: str = "US01", effective_from: dt.date | None = CUT_OVER,
 
 
 def item_record(number: str, revision: str = "A", **fields: Any) -> ItemRecord:
-    values: Json = {"name": f"Item {number}", "uom": "EA", "item_type": "part",
-                    "make_buy": "buy"}
+    values: Json = {"name": f"Item {number}", "uom": "EA", "item_type": "part", "make_buy": "buy"}
     return ItemRecord(number=number, revision=revision, **{**values, **fields})
 
 
-def line_record(find_number: int, component: str, quantity: str = "1",
-                *designators: str, uom: str = "EA") -> BomLineRecord:
+def line_record(
+    find_number: int, component: str, quantity: str = "1", *designators: str, uom: str = "EA"
+) -> BomLineRecord:
     return BomLineRecord(find_number, component, Decimal(quantity), uom, designators)
 
 
@@ -174,19 +195,28 @@ def bom_record(parent: str, *lines: BomLineRecord, revision: str = "A") -> BomRe
 
 
 def assembly_record(parent: str, *children: str, revision: str = "A") -> BomRecord:
-    return bom_record(parent, *(line_record(10 * (n + 1), c) for n, c in enumerate(children)),
-                      revision=revision)
+    return bom_record(
+        parent, *(line_record(10 * (n + 1), c) for n, c in enumerate(children)), revision=revision
+    )
 
 
 def routing_record(parent: str, revision: str = "A", *work_centers: str) -> RoutingRecord:
-    operations = tuple(OperationRecord(10 * (n + 1), f"Op {n}", wc)
-                       for n, wc in enumerate(work_centers or ("WC-1",)))
+    operations = tuple(
+        OperationRecord(10 * (n + 1), f"Op {n}", wc)
+        for n, wc in enumerate(work_centers or ("WC-1",))
+    )
     return RoutingRecord(parent, revision, operations)
 
 
 def document_record(part: str, number: str, revision: str = "A") -> DocumentRecord:
-    return DocumentRecord(part, number, revision, f"Drawing {number}", "drawing",
-                          f"https://plm.example.com/docs/{number}/{revision}")
+    return DocumentRecord(
+        part,
+        number,
+        revision,
+        f"Drawing {number}",
+        "drawing",
+        f"https://plm.example.com/docs/{number}/{revision}",
+    )
 
 
 def source_record(part: str, supplier: str = "ACME", mpn: str = "") -> SourceRecord:

@@ -30,8 +30,9 @@ def find_numbers(package: ChangePackage, parent: str = "A", **plant: Any) -> lis
 
 def one_bom(*lines: dict[str, Any]) -> ChangePackage:
     components = sorted({ln["component"] for ln in lines})
-    return b.package(items=[b.item("A"), *(b.item(c) for c in components)],
-                     boms=[b.bom("A", *lines)])
+    return b.package(
+        items=[b.item("A"), *(b.item(c) for c in components)], boms=[b.bom("A", *lines)]
+    )
 
 
 # --- the example, whole ----------------------------------------------------------------------
@@ -40,25 +41,46 @@ def one_bom(*lines: dict[str, Any]) -> ChangePackage:
 def test_the_example_as_seen_by_us01() -> None:
     view = derive(b.example_package(), b.at("US01"))
 
-    assert view.items["PMP-40"] == ItemRecord("PMP-40", "A", "Gear pump GP-40", "EA",
-                                              "assembly", "make")
+    assert view.items["PMP-40"] == ItemRecord(
+        "PMP-40", "A", "Gear pump GP-40", "EA", "assembly", "make"
+    )
     assert view.items["OIL-68"].uom == "L"
     assert len(view.items) == 7
-    assert view.boms["PMP-40"] == BomRecord("PMP-40", "A", (
-        BomLineRecord(10, "HSG-40", Decimal("1"), "EA"),
-        BomLineRecord(20, "GRS-40", Decimal("1"), "EA"),
-        BomLineRecord(30, "SCR-M5X16", Decimal("6"), "EA"),
-        BomLineRecord(40, "OIL-68", Decimal("0.05"), "L"),
-    ))
-    assert view.routings == {"PMP-40": RoutingRecord("PMP-40", "A", (
-        OperationRecord(10, "Install gear set", "ASSY-US"),
-        OperationRecord(20, "Leak test", "TEST-US"),
-    ))}
-    assert view.documents == {"PMP-40/DRW-40": DocumentRecord(
-        "PMP-40", "DRW-40", "A", "Gear pump assembly drawing", "drawing",
-        "https://plm.example.com/docs/DRW-40/A")}
-    assert view.sources == {"GR-401/Gear Distribution Inc/ZR-401-A": SourceRecord(
-        "GR-401", "Gear Distribution Inc", "Zahnrad GmbH", "ZR-401-A", "approved")}
+    assert view.boms["PMP-40"] == BomRecord(
+        "PMP-40",
+        "A",
+        (
+            BomLineRecord(10, "HSG-40", Decimal("1"), "EA"),
+            BomLineRecord(20, "GRS-40", Decimal("1"), "EA"),
+            BomLineRecord(30, "SCR-M5X16", Decimal("6"), "EA"),
+            BomLineRecord(40, "OIL-68", Decimal("0.05"), "L"),
+        ),
+    )
+    assert view.routings == {
+        "PMP-40": RoutingRecord(
+            "PMP-40",
+            "A",
+            (
+                OperationRecord(10, "Install gear set", "ASSY-US"),
+                OperationRecord(20, "Leak test", "TEST-US"),
+            ),
+        )
+    }
+    assert view.documents == {
+        "PMP-40/DRW-40": DocumentRecord(
+            "PMP-40",
+            "DRW-40",
+            "A",
+            "Gear pump assembly drawing",
+            "drawing",
+            "https://plm.example.com/docs/DRW-40/A",
+        )
+    }
+    assert view.sources == {
+        "GR-401/Gear Distribution Inc/ZR-401-A": SourceRecord(
+            "GR-401", "Gear Distribution Inc", "Zahnrad GmbH", "ZR-401-A", "approved"
+        )
+    }
 
 
 def test_the_example_as_seen_by_de01_differs_only_in_plant_rules() -> None:
@@ -82,22 +104,26 @@ def test_items_keep_only_plm_owned_attributes() -> None:
 
 
 def test_lines_are_filtered_by_plant() -> None:
-    package = one_bom(b.line(10, "B"), b.line(20, "C", plants=["DE01"]),
-                      b.line(30, "D", plants=["US01", "DE01"]))
+    package = one_bom(
+        b.line(10, "B"), b.line(20, "C", plants=["DE01"]), b.line(30, "D", plants=["US01", "DE01"])
+    )
 
     assert find_numbers(package, code="US01") == [10, 30]
     assert find_numbers(package, code="DE01") == [10, 20, 30]
 
 
-@pytest.mark.parametrize(("line_dates", "kept"), [
-    ({}, True),
-    ({"effective_from": "2026-05-04"}, True),
-    ({"effective_from": "2026-05-05"}, True),  # starts on the cut-over day
-    ({"effective_from": "2026-05-06"}, False),  # not yet valid
-    ({"effective_to": "2026-05-05"}, False),  # ends on the cut-over day: gone
-    ({"effective_to": "2026-05-06"}, True),
-    ({"effective_from": "2026-01-01", "effective_to": "2026-05-04"}, False),
-])
+@pytest.mark.parametrize(
+    ("line_dates", "kept"),
+    [
+        ({}, True),
+        ({"effective_from": "2026-05-04"}, True),
+        ({"effective_from": "2026-05-05"}, True),  # starts on the cut-over day
+        ({"effective_from": "2026-05-06"}, False),  # not yet valid
+        ({"effective_to": "2026-05-05"}, False),  # ends on the cut-over day: gone
+        ({"effective_to": "2026-05-06"}, True),
+        ({"effective_from": "2026-01-01", "effective_to": "2026-05-04"}, False),
+    ],
+)
 def test_lines_by_effectivity_relative_to_the_plants_cut_over(
     line_dates: dict[str, str], kept: bool
 ) -> None:
@@ -107,16 +133,20 @@ def test_lines_by_effectivity_relative_to_the_plants_cut_over(
 
 
 def test_phased_effectivity_gives_each_plant_its_own_lines() -> None:
-    package = one_bom(b.line(10, "OLD", effective_to=JUNE.isoformat()),
-                      b.line(20, "NEW", effective_from=JUNE.isoformat()))
+    package = one_bom(
+        b.line(10, "OLD", effective_to=JUNE.isoformat()),
+        b.line(20, "NEW", effective_from=JUNE.isoformat()),
+    )
 
     assert find_numbers(package, code="US01", effective_from=b.CUT_OVER) == [10]
     assert find_numbers(package, code="DE01", effective_from=JUNE) == [20]
 
 
 def test_without_a_cut_over_date_every_dated_line_is_kept() -> None:
-    package = one_bom(b.line(10, "OLD", effective_to=JUNE.isoformat()),
-                      b.line(20, "NEW", effective_from=JUNE.isoformat()))
+    package = one_bom(
+        b.line(10, "OLD", effective_to=JUNE.isoformat()),
+        b.line(20, "NEW", effective_from=JUNE.isoformat()),
+    )
 
     assert find_numbers(package, effective_from=None) == [10, 20]
 
@@ -128,8 +158,9 @@ def test_lines_are_sorted_by_find_number() -> None:
 
 
 def test_reference_designators_sort_naturally() -> None:
-    package = one_bom(b.line(10, "RES", "6",
-                             reference_designators=["R10", "R2", "C1", "R1", "R02", "U1A", "R"]))
+    package = one_bom(
+        b.line(10, "RES", "6", reference_designators=["R10", "R2", "C1", "R1", "R02", "U1A", "R"])
+    )
 
     line = derive(package, b.at()).boms["A"].lines[0]
 
@@ -137,8 +168,10 @@ def test_reference_designators_sort_naturally() -> None:
 
 
 def test_line_quantities_and_units_are_carried_exactly() -> None:
-    package = b.package(items=[b.item("A"), b.item("OIL", uom="L")],
-                        boms=[b.bom("A", b.line(10, "OIL", "0.050", uom="L"))])
+    package = b.package(
+        items=[b.item("A"), b.item("OIL", uom="L")],
+        boms=[b.bom("A", b.line(10, "OIL", "0.050", uom="L"))],
+    )
 
     line = derive(package, b.at()).boms["A"].lines[0]
 
@@ -155,11 +188,14 @@ def test_a_bom_whose_lines_all_belong_elsewhere_is_kept_empty() -> None:
 
 
 def test_a_routing_goes_only_to_its_plant() -> None:
-    package = b.package(items=[b.item("A"), b.item("B")], plants=(b.plant("US01"),
-                                                                  b.plant("DE01")),
-                        routings=[b.routing("A", "US01", b.operation(20, "PAINT"),
-                                            b.operation(10, "CUT")),
-                                  b.routing("B", "DE01")])
+    package = b.package(
+        items=[b.item("A"), b.item("B")],
+        plants=(b.plant("US01"), b.plant("DE01")),
+        routings=[
+            b.routing("A", "US01", b.operation(20, "PAINT"), b.operation(10, "CUT")),
+            b.routing("B", "DE01"),
+        ],
+    )
 
     us, de = derive(package, b.at("US01")), derive(package, b.at("DE01"))
 
@@ -169,8 +205,10 @@ def test_a_routing_goes_only_to_its_plant() -> None:
 
 
 def test_operation_times_are_carried() -> None:
-    package = b.package(items=[b.item("A")], routings=[
-        b.routing("A", "US01", b.operation(10, setup_time="15", run_time="2.5"))])
+    package = b.package(
+        items=[b.item("A")],
+        routings=[b.routing("A", "US01", b.operation(10, setup_time="15", run_time="2.5"))],
+    )
 
     (op,) = derive(package, b.at()).routings["A"].operations
 
@@ -178,16 +216,19 @@ def test_operation_times_are_carried() -> None:
 
 
 def test_a_document_linked_to_two_items_yields_two_records() -> None:
-    package = b.package(items=[b.item("A"), b.item("B")],
-                        documents=[b.document("SPEC-9", "A", "B", revision="C",
-                                              doc_type="specification")])
+    package = b.package(
+        items=[b.item("A"), b.item("B")],
+        documents=[b.document("SPEC-9", "A", "B", revision="C", doc_type="specification")],
+    )
 
     documents = derive(package, b.at()).documents
 
     assert sorted(documents) == ["A/SPEC-9", "B/SPEC-9"]
     assert {d.item for d in documents.values()} == {"A", "B"}
-    assert all((d.number, d.revision, d.doc_type) == ("SPEC-9", "C", "specification")
-               for d in documents.values())
+    assert all(
+        (d.number, d.revision, d.doc_type) == ("SPEC-9", "C", "specification")
+        for d in documents.values()
+    )
 
 
 def test_a_document_linked_to_no_item_yields_nothing() -> None:
@@ -214,17 +255,21 @@ def test_a_source_without_plants_or_regions_serves_every_plant() -> None:
 
 
 def test_sources_by_plant() -> None:
-    package = with_sources(b.sourcing("B", "ACME", "M-1", plants=["US01"]),
-                           b.sourcing("B", "GLOBEX", "M-1", plants=["DE01"]))
+    package = with_sources(
+        b.sourcing("B", "ACME", "M-1", plants=["US01"]),
+        b.sourcing("B", "GLOBEX", "M-1", plants=["DE01"]),
+    )
 
     assert source_keys(package, "US01") == ["B/ACME/M-1"]
     assert source_keys(package, "DE01") == ["B/GLOBEX/M-1"]
 
 
 def test_sources_by_region() -> None:
-    package = with_sources(b.sourcing("B", "ACME", "M-1", regions=["NA"]),
-                           b.sourcing("B", "GLOBEX", "M-1", regions=["EU"]),
-                           b.sourcing("B", "INITECH", "M-2", plants=["MX01"], regions=["EU"]))
+    package = with_sources(
+        b.sourcing("B", "ACME", "M-1", regions=["NA"]),
+        b.sourcing("B", "GLOBEX", "M-1", regions=["EU"]),
+        b.sourcing("B", "INITECH", "M-2", plants=["MX01"], regions=["EU"]),
+    )
 
     assert source_keys(package, "US01", region="NA") == ["B/ACME/M-1"]
     assert source_keys(package, "DE01", region="EU") == ["B/GLOBEX/M-1", "B/INITECH/M-2"]
@@ -232,10 +277,16 @@ def test_sources_by_region() -> None:
     assert source_keys(package, "XX01") == []  # a plant without region matches no region
 
 
-@pytest.mark.parametrize(("status", "kept"), [
-    ("approved", True), ("preferred", True), ("conditional", True),
-    ("disqualified", False), ("obsolete", False),
-])
+@pytest.mark.parametrize(
+    ("status", "kept"),
+    [
+        ("approved", True),
+        ("preferred", True),
+        ("conditional", True),
+        ("disqualified", False),
+        ("obsolete", False),
+    ],
+)
 def test_only_buyable_sources_are_kept(status: str, kept: bool) -> None:
     package = with_sources(b.sourcing("B", "ACME", "M-1", status=status))
 

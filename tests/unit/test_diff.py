@@ -51,7 +51,9 @@ def test_a_created_bom_lists_every_line_as_added() -> None:
     step = only_step(state(bom), TargetState())
 
     assert [(c.find_number, c.change, c.before) for c in step.line_changes] == [
-        (10, "added", None), (20, "added", None)]
+        (10, "added", None),
+        (20, "added", None),
+    ]
     assert [c.after for c in step.line_changes] == list(bom.lines)
 
 
@@ -78,8 +80,13 @@ def test_an_item_revision_is_updated_in_place() -> None:
 
 
 def test_an_equal_record_is_unchanged() -> None:
-    records = (item_record("A"), assembly_record("A", "B"), routing_record("A"),
-               document_record("A", "DRW-1"), source_record("A"))
+    records = (
+        item_record("A"),
+        assembly_record("A", "B"),
+        routing_record("A"),
+        document_record("A", "DRW-1"),
+        source_record("A"),
+    )
 
     steps = diff(state(*records), state(*records))
 
@@ -108,22 +115,27 @@ def test_a_new_bom_revision_supersedes_the_one_in_use() -> None:
     assert (step.desired, step.current) == (new, old)
     assert step.changed_fields == ("revision", "lines")
     assert [(c.find_number, c.change) for c in step.line_changes] == [
-        (20, "removed"), (30, "added")]
+        (20, "removed"),
+        (30, "added"),
+    ]
 
 
 def test_a_new_bom_revision_with_the_same_lines_still_supersedes() -> None:
-    step = only_step(state(assembly_record("A", "B", revision="B")),
-                     state(assembly_record("A", "B", revision="A")))
+    step = only_step(
+        state(assembly_record("A", "B", revision="B")),
+        state(assembly_record("A", "B", revision="A")),
+    )
 
     assert (step.action, step.changed_fields, step.line_changes) == (
-        Action.SUPERSEDE, ("revision",), ())
+        Action.SUPERSEDE,
+        ("revision",),
+        (),
+    )
 
 
 def test_same_bom_revision_with_changed_lines_is_an_update_listing_line_changes() -> None:
-    before = bom_record("A", line_record(10, "B"), line_record(20, "C", "2"),
-                        line_record(30, "D"))
-    after = bom_record("A", line_record(10, "B"), line_record(20, "C", "3"),
-                       line_record(40, "E"))
+    before = bom_record("A", line_record(10, "B"), line_record(20, "C", "2"), line_record(30, "D"))
+    after = bom_record("A", line_record(10, "B"), line_record(20, "C", "3"), line_record(40, "E"))
 
     step = only_step(state(after), state(before))
 
@@ -162,8 +174,9 @@ def test_routing_and_document_revisions_supersede() -> None:
 
 
 def test_a_routing_changed_within_its_revision_is_updated() -> None:
-    step = only_step(state(routing_record("A", "A", "WC-1", "WC-2")),
-                     state(routing_record("A", "A", "WC-1")))
+    step = only_step(
+        state(routing_record("A", "A", "WC-1", "WC-2")), state(routing_record("A", "A", "WC-1"))
+    )
 
     assert (step.action, step.changed_fields) == (Action.UPDATE, ("operations",))
 
@@ -196,19 +209,28 @@ def test_a_document_dropped_for_an_item_spoken_for_is_retired() -> None:
 
 def test_sources_and_documents_of_other_items_are_untouched() -> None:
     desired = state(source_record("B", "ACME"), document_record("A", "DRW-1"))
-    actual = state(source_record("Z", "ACME"), document_record("Z", "DRW-9"),
-                   document_record("B", "DRW-1"))  # B has documents, but the package sends none
+    actual = state(
+        source_record("Z", "ACME"), document_record("Z", "DRW-9"), document_record("B", "DRW-1")
+    )  # B has documents, but the package sends none
 
     steps = diff(desired, actual)
 
     assert {(s.key, s.action) for s in steps} == {
-        ("B/ACME/MPN-B", Action.CREATE), ("A/DRW-1", Action.CREATE)}
+        ("B/ACME/MPN-B", Action.CREATE),
+        ("A/DRW-1", Action.CREATE),
+    }
 
 
 def test_erp_records_of_other_items_are_untouched() -> None:
     desired = state(item_record("A"), assembly_record("A", "B"), routing_record("A"))
-    actual = state(item_record("A"), item_record("OTHER"), assembly_record("OTHER", "X"),
-                   routing_record("OTHER"), assembly_record("A", "B"), routing_record("A"))
+    actual = state(
+        item_record("A"),
+        item_record("OTHER"),
+        assembly_record("OTHER", "X"),
+        routing_record("OTHER"),
+        assembly_record("A", "B"),
+        routing_record("A"),
+    )
 
     steps = diff(desired, actual)
 
@@ -217,11 +239,13 @@ def test_erp_records_of_other_items_are_untouched() -> None:
 
 
 def test_items_boms_and_routings_are_never_retired() -> None:
-    actual = state(item_record("A"), item_record("GONE"), assembly_record("GONE", "A"),
-                   routing_record("GONE"))
+    actual = state(
+        item_record("A"), item_record("GONE"), assembly_record("GONE", "A"), routing_record("GONE")
+    )
 
     assert diff(state(item_record("A")), actual) == [
-        Step(ObjectKind.ITEM, Action.UNCHANGED, "A", item_record("A"), item_record("A"))]
+        Step(ObjectKind.ITEM, Action.UNCHANGED, "A", item_record("A"), item_record("A"))
+    ]
 
 
 def test_retirement_is_per_kind() -> None:
@@ -250,8 +274,9 @@ def test_decimal_quantities_survive_the_diff_exactly() -> None:
     "ERP keeps buying from the disqualified supplier.",
 )
 def test_disqualifying_the_only_source_of_an_item_retires_it_in_erp() -> None:
-    package = b.package(items=[b.item("B")],
-                        sources=[b.sourcing("B", "ACME", "M-1", status="disqualified")])
+    package = b.package(
+        items=[b.item("B")], sources=[b.sourcing("B", "ACME", "M-1", status="disqualified")]
+    )
     actual = state(source_record("B", "ACME", "M-1"))
 
     steps = diff(derive(package, b.at()), actual)

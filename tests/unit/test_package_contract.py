@@ -85,8 +85,14 @@ def test_json_number_quantity_is_not_the_binary_float() -> None:
 def test_every_quantity_field_is_decimal() -> None:
     data = b.package_dict(
         items=[b.item("A"), b.item("B")],
-        boms=[b.bom("A", b.line(10, "B", 2.5, substitutes=[
-            {"component": "B", "quantity": 0.25, "uom": "EA"}]))],
+        boms=[
+            b.bom(
+                "A",
+                b.line(
+                    10, "B", 2.5, substitutes=[{"component": "B", "quantity": 0.25, "uom": "EA"}]
+                ),
+            )
+        ],
         routings=[b.routing("A", "US01", b.operation(10, setup_time=1.5, run_time="0.75"))],
     )
     package = parse(data)
@@ -259,8 +265,9 @@ def test_a_package_is_immutable() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=25,
 )
 
@@ -299,8 +306,11 @@ plausible = st.sampled_from(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(EXAMPLE_PATHS), json_values | plausible),
-                min_size=1, max_size=3))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(EXAMPLE_PATHS), json_values | plausible), min_size=1, max_size=3
+    )
+)
 def test_an_example_with_arbitrary_json_spliced_in_validates_or_raises_validation_error(
     mutations: list[tuple[tuple[str | int, ...], Any]],
 ) -> None:

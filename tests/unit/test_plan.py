@@ -49,14 +49,24 @@ SIX_LEVELS = {
     "E-PART-SET": ("F-BLANK", "Z-SCREW"),
     "F-BLANK": ("G-BAR-STOCK",),
 }
-BUILD_ORDER = ["G-BAR-STOCK", "Z-SCREW", "F-BLANK", "E-PART-SET", "D-GROUP", "C-UNIT",
-               "B-MODULE", "A-PUMP"]
+BUILD_ORDER = [
+    "G-BAR-STOCK",
+    "Z-SCREW",
+    "F-BLANK",
+    "E-PART-SET",
+    "D-GROUP",
+    "C-UNIT",
+    "B-MODULE",
+    "A-PUMP",
+]
 
 
 def six_levels() -> TargetState:
     numbers = {*SIX_LEVELS, *(c for kids in SIX_LEVELS.values() for c in kids)}
-    return state(*(item_record(n) for n in sorted(numbers)),
-                 *(assembly_record(parent, *kids) for parent, kids in SIX_LEVELS.items()))
+    return state(
+        *(item_record(n) for n in sorted(numbers)),
+        *(assembly_record(parent, *kids) for parent, kids in SIX_LEVELS.items()),
+    )
 
 
 # --- ordering --------------------------------------------------------------------------------
@@ -71,10 +81,19 @@ def test_kinds_are_posted_items_boms_routings_documents_sources() -> None:
 
 
 def test_kind_order_holds_for_every_action() -> None:
-    desired = state(item_record("A", name="new"), assembly_record("A", "B", revision="B"),
-                    routing_record("A"), document_record("A", "DRW-2"), source_record("A"))
-    actual = state(item_record("A"), assembly_record("A", "B"), document_record("A", "DRW-1"),
-                   source_record("A", "OLD"))
+    desired = state(
+        item_record("A", name="new"),
+        assembly_record("A", "B", revision="B"),
+        routing_record("A"),
+        document_record("A", "DRW-2"),
+        source_record("A"),
+    )
+    actual = state(
+        item_record("A"),
+        assembly_record("A", "B"),
+        document_record("A", "DRW-1"),
+        source_record("A", "OLD"),
+    )
 
     p = plan("ECO-1", "US01", desired, actual)
 
@@ -107,25 +126,35 @@ def test_six_level_boms_come_child_first() -> None:
 
 def test_bom_levels_count_from_purchased_leaves() -> None:
     assert bom_levels(six_levels()) == {
-        "G-BAR-STOCK": 0, "Z-SCREW": 0, "F-BLANK": 1, "E-PART-SET": 2, "D-GROUP": 3,
-        "C-UNIT": 4, "B-MODULE": 5, "A-PUMP": 6,
+        "G-BAR-STOCK": 0,
+        "Z-SCREW": 0,
+        "F-BLANK": 1,
+        "E-PART-SET": 2,
+        "D-GROUP": 3,
+        "C-UNIT": 4,
+        "B-MODULE": 5,
+        "A-PUMP": 6,
     }
 
 
 def test_only_the_changed_part_of_a_deep_product_is_planned_still_in_order() -> None:
     desired = six_levels()
-    actual = replace(desired, boms={k: v for k, v in desired.boms.items() if k != "C-UNIT"},
-                     items={k: v for k, v in desired.items.items() if k != "A-PUMP"})
+    actual = replace(
+        desired,
+        boms={k: v for k, v in desired.boms.items() if k != "C-UNIT"},
+        items={k: v for k, v in desired.items.items() if k != "A-PUMP"},
+    )
 
     p = plan("ECO-1", "US01", desired, actual)
 
     assert [(s.kind, s.key) for s in p.actionable] == [
-        (ObjectKind.ITEM, "A-PUMP"), (ObjectKind.BOM, "C-UNIT")]
+        (ObjectKind.ITEM, "A-PUMP"),
+        (ObjectKind.BOM, "C-UNIT"),
+    ]
 
 
 def test_a_cycle_does_not_hang_the_planner() -> None:
-    desired = state(assembly_record("A", "B"), assembly_record("B", "A"),
-                    assembly_record("C", "C"))
+    desired = state(assembly_record("A", "B"), assembly_record("B", "A"), assembly_record("C", "C"))
 
     p = plan("ECO-1", "US01", desired, TargetState())
 
@@ -150,11 +179,13 @@ def test_planning_twice_gives_the_same_plan() -> None:
 
 def test_the_plan_does_not_depend_on_the_order_records_arrive_in() -> None:
     desired = six_levels()
-    shuffled = TargetState(items=dict(reversed(desired.items.items())),
-                           boms=dict(reversed(desired.boms.items())))
+    shuffled = TargetState(
+        items=dict(reversed(desired.items.items())), boms=dict(reversed(desired.boms.items()))
+    )
 
     assert order(plan("E", "P", shuffled, TargetState())) == order(
-        plan("E", "P", desired, TargetState()))
+        plan("E", "P", desired, TargetState())
+    )
 
 
 def test_a_plan_carries_its_change_plant_and_warnings() -> None:
@@ -213,8 +244,7 @@ def test_idempotency_keys_differ_per_change_and_plant() -> None:
 
 def test_a_content_change_changes_only_that_steps_key() -> None:
     before = state(item_record("A"), assembly_record("A", "B"))
-    after = state(item_record("A"),
-                  bom_record("A", line_record(10, "B", "2")))
+    after = state(item_record("A"), bom_record("A", line_record(10, "B", "2")))
 
     keys_before = idempotency_keys(plan("E", "P", before, TargetState()))
     keys_after = idempotency_keys(plan("E", "P", after, TargetState()))
@@ -243,12 +273,18 @@ def test_equal_records_have_equal_fingerprints() -> None:
 
 
 def test_fingerprints_tell_kinds_and_values_apart() -> None:
-    records: list[Record | None] = [item_record("A"), item_record("B"), item_record("A", "B"),
-               bom_record("A", line_record(10, "B", "1")),
-               bom_record("A", line_record(10, "B", "10")),
-               bom_record("A", line_record(10, "B", "0.1")),
-               bom_record("A", line_record(10, "B", "-1")),
-               document_record("A", "B"), source_record("A", "B"), None]
+    records: list[Record | None] = [
+        item_record("A"),
+        item_record("B"),
+        item_record("A", "B"),
+        bom_record("A", line_record(10, "B", "1")),
+        bom_record("A", line_record(10, "B", "10")),
+        bom_record("A", line_record(10, "B", "0.1")),
+        bom_record("A", line_record(10, "B", "-1")),
+        document_record("A", "B"),
+        source_record("A", "B"),
+        None,
+    ]
 
     assert len({fingerprint(r) for r in records}) == len(records)
 
@@ -261,8 +297,9 @@ def test_a_retire_step_is_keyed_by_what_it_retires() -> None:
 
 
 def test_step_revision_comes_from_the_record() -> None:
-    step = Step(ObjectKind.ITEM, Action.CREATE, "A", ItemRecord("A", "C", "n", "EA", "part",
-                                                                 "buy"), None)
+    step = Step(
+        ObjectKind.ITEM, Action.CREATE, "A", ItemRecord("A", "C", "n", "EA", "part", "buy"), None
+    )
 
     assert step.revision == "C"
     assert Step(ObjectKind.SOURCE, Action.CREATE, "k", source_record("A"), None).revision == ""

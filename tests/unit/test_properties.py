@@ -45,10 +45,14 @@ PLANTS = (PlantContext("US01", "NA", b.CUT_OVER), PlantContext("DE01", "EU", dt.
 revisions = st.sampled_from("ABC")
 quantities = st.integers(1, 500_000).map(lambda n: Decimal(n).scaleb(-3))  # 0.001 … 500.000
 index = st.integers(0, 2**16)
-mask = st.integers(0, 2**len(POOL + STRANGERS) - 1)
+mask = st.integers(0, 2 ** len(POOL + STRANGERS) - 1)
 indexes = st.lists(index, min_size=1, max_size=4)
-item_fields = st.tuples(revisions, st.sampled_from(["Pump", "Gear"]),
-                        st.sampled_from(["EA", "KG"]), st.sampled_from(["make", "buy"]))
+item_fields = st.tuples(
+    revisions,
+    st.sampled_from(["Pump", "Gear"]),
+    st.sampled_from(["EA", "KG"]),
+    st.sampled_from(["make", "buy"]),
+)
 line_fields = st.tuples(quantities, st.integers(0, 2))
 one_of_three = st.integers(0, 2)
 FAST = settings(max_examples=100, deadline=None)
@@ -87,8 +91,11 @@ def bom_record(draw: st.DrawFn, parent: str, kids: tuple[str, ...]) -> BomRecord
     lines = []
     for n, kid in enumerate(kids):
         quantity, designators = draw(line_fields)
-        lines.append(BomLineRecord(10 * (n + 1), kid, quantity, "EA",
-                                   tuple(f"R{d}" for d in range(designators))))
+        lines.append(
+            BomLineRecord(
+                10 * (n + 1), kid, quantity, "EA", tuple(f"R{d}" for d in range(designators))
+            )
+        )
     return BomRecord(parent, draw(revisions), tuple(lines))
 
 
@@ -103,8 +110,7 @@ def target_states(draw: st.DrawFn, numbers: list[str], graph: Graph) -> TargetSt
         for doc in chosen(["DRW-1", "DRW-2", "SPEC"], draw(mask))
     ]
     records += [
-        SourceRecord(n, supplier, "Maker", f"M-{n}", "preferred" if draw(index) % 2 else
-                     "approved")
+        SourceRecord(n, supplier, "Maker", f"M-{n}", "preferred" if draw(index) % 2 else "approved")
         for n in chosen(numbers, draw(mask))
         for supplier in chosen(SUPPLIERS, draw(mask))
     ]
@@ -172,8 +178,9 @@ def test_a_plan_leaves_items_it_does_not_speak_for_alone(
 
     spoken_for = desired.item_numbers
     assert all(s.key in desired.of_kind(s.kind) for s in p.steps if s.action is not Action.RETIRE)
-    assert all(getattr(s.current, "item", "") in spoken_for
-               for s in p.steps if s.action is Action.RETIRE)
+    assert all(
+        getattr(s.current, "item", "") in spoken_for for s in p.steps if s.action is Action.RETIRE
+    )
 
 
 @FAST
@@ -199,31 +206,39 @@ def test_components_and_child_boms_are_planned_before_their_parents(
 @given(desired_and_actual())
 def test_planning_is_deterministic(states: tuple[TargetState, TargetState]) -> None:
     desired, actual = states
-    reversed_desired = state_of(list(reversed(
-        [r for kind in ObjectKind for r in desired.of_kind(kind).values()])))
+    reversed_desired = state_of(
+        list(reversed([r for kind in ObjectKind for r in desired.of_kind(kind).values()]))
+    )
 
     first = plan("ECO-1", "US01", desired, actual)
     second = plan("ECO-1", "US01", reversed_desired, actual)
 
     assert first == second
-    assert ([s.idempotency_key("ECO-1", "US01") for s in first.steps]
-            == [s.idempotency_key("ECO-1", "US01") for s in second.steps])
+    assert [s.idempotency_key("ECO-1", "US01") for s in first.steps] == [
+        s.idempotency_key("ECO-1", "US01") for s in second.steps
+    ]
 
 
 # --- random change packages --------------------------------------------------------------------
 
 dates = st.dates(dt.date(2026, 4, 1), dt.date(2026, 7, 1)).map(dt.date.isoformat)
-line_options: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries({}, optional={
-    "plants": st.lists(st.sampled_from(["US01", "DE01"]), min_size=1, unique=True),
-    "effective_from": dates,
-    "effective_to": dates,
-    "reference_designators": st.lists(st.sampled_from(["R1", "R2", "R10", "C3"]), unique=True),
-})
-source_options: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries({}, optional={
-    "plants": st.lists(st.sampled_from(["US01", "DE01"]), unique=True),
-    "regions": st.lists(st.sampled_from(["NA", "EU"]), unique=True),
-    "status": st.sampled_from(["approved", "preferred", "disqualified", "obsolete"]),
-})
+line_options: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
+    {},
+    optional={
+        "plants": st.lists(st.sampled_from(["US01", "DE01"]), min_size=1, unique=True),
+        "effective_from": dates,
+        "effective_to": dates,
+        "reference_designators": st.lists(st.sampled_from(["R1", "R2", "R10", "C3"]), unique=True),
+    },
+)
+source_options: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
+    {},
+    optional={
+        "plants": st.lists(st.sampled_from(["US01", "DE01"]), unique=True),
+        "regions": st.lists(st.sampled_from(["NA", "EU"]), unique=True),
+        "status": st.sampled_from(["approved", "preferred", "disqualified", "obsolete"]),
+    },
+)
 
 
 @st.composite
@@ -232,20 +247,30 @@ def package_dicts(draw: st.DrawFn) -> dict[str, Any]:
     some = st.lists(st.sampled_from(numbers), unique=True, max_size=4)
     revision = {n: draw(revisions) for n in numbers}
     boms = [
-        b.bom(parent, *(b.line(10 * (k + 1), kid, str(draw(quantities)), **draw(line_options))
-                        for k, kid in enumerate(kids)), revision=revision[parent])
+        b.bom(
+            parent,
+            *(
+                b.line(10 * (k + 1), kid, str(draw(quantities)), **draw(line_options))
+                for k, kid in enumerate(kids)
+            ),
+            revision=revision[parent],
+        )
         for parent, kids in graph.items()
     ]
     return b.package_dict(
-        items=[b.item(n, revision[n], make_buy="make" if n in graph else "buy")
-               for n in numbers],
+        items=[b.item(n, revision[n], make_buy="make" if n in graph else "buy") for n in numbers],
         boms=boms,
-        routings=[b.routing(n, plant, operation(20), operation(10))
-                  for n in draw(some) for plant in ("US01", "DE01")],
+        routings=[
+            b.routing(n, plant, operation(20), operation(10))
+            for n in draw(some)
+            for plant in ("US01", "DE01")
+        ],
         documents=[b.document(f"DRW-{n}", *draw(some)) for n in draw(some)],
-        sources=[b.sourcing(n, supplier, **draw(source_options))
-                 for n in draw(some) for supplier in draw(st.lists(st.sampled_from(SUPPLIERS),
-                                                                   unique=True))],
+        sources=[
+            b.sourcing(n, supplier, **draw(source_options))
+            for n in draw(some)
+            for supplier in draw(st.lists(st.sampled_from(SUPPLIERS), unique=True))
+        ],
         plants=(b.plant("US01"), b.plant("DE01", PLANTS[1].effective_from or b.CUT_OVER)),
     )
 
@@ -265,7 +290,8 @@ def test_derive_is_deterministic_and_independent_of_item_and_bom_order(
         assert derive(package, plant) == view
         assert derive(shuffled, plant) == view
         assert plan("E", plant.plant, derive(shuffled, plant), TargetState()) == plan(
-            "E", plant.plant, view, TargetState())
+            "E", plant.plant, view, TargetState()
+        )
 
 
 @SLOW

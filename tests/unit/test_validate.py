@@ -82,47 +82,72 @@ def _in_context(package: ChangePackage, **context: Any) -> tuple[ChangePackage, 
 
 CASES: dict[str, Case] = {
     "PLMSYNC-PLANT-UNKNOWN": lambda: _in_context(
-        b.package(items=[b.item("A")], plants=(b.plant("ZZ99"),))),
+        b.package(items=[b.item("A")], plants=(b.plant("ZZ99"),))
+    ),
     "PLMSYNC-PLANT-NONE": lambda: _in_context(b.package(items=[b.item("A")], plants=())),
     "PLMSYNC-UOM-UNKNOWN": lambda: _in_context(b.package(items=[b.item("A", uom="BOX")])),
-    "PLMSYNC-UOM-INCOMPATIBLE": lambda: _in_context(b.package(
-        items=[b.item("A"), b.item("OIL", uom="L")],
-        boms=[b.bom("A", b.line(10, "OIL", "0.2", uom="KG"))])),
+    "PLMSYNC-UOM-INCOMPATIBLE": lambda: _in_context(
+        b.package(
+            items=[b.item("A"), b.item("OIL", uom="L")],
+            boms=[b.bom("A", b.line(10, "OIL", "0.2", uom="KG"))],
+        )
+    ),
     "PLMSYNC-BOM-CYCLE": lambda: _in_context(
-        assembly(b.components("A", "B"), b.components("B", "A"))),
-    "PLMSYNC-BOM-COMPONENT-MISSING": lambda: _in_context(b.package(
-        items=[b.item("A")], boms=[b.components("A", "GHOST")])),
-    "PLMSYNC-BOM-PARENT-MISSING": lambda: _in_context(b.package(
-        items=[b.item("B")], boms=[b.components("A", "B")])),
+        assembly(b.components("A", "B"), b.components("B", "A"))
+    ),
+    "PLMSYNC-BOM-COMPONENT-MISSING": lambda: _in_context(
+        b.package(items=[b.item("A")], boms=[b.components("A", "GHOST")])
+    ),
+    "PLMSYNC-BOM-PARENT-MISSING": lambda: _in_context(
+        b.package(items=[b.item("B")], boms=[b.components("A", "B")])
+    ),
     "PLMSYNC-BOM-DUPLICATE-FIND-NUMBER": lambda: _in_context(
-        assembly(b.bom("A", b.line(10, "B"), b.line(10, "C")))),
+        assembly(b.bom("A", b.line(10, "B"), b.line(10, "C")))
+    ),
     "PLMSYNC-BOM-QUANTITY-NOT-POSITIVE": lambda: _in_context(
-        assembly(b.bom("A", b.line(10, "B", "0")))),
+        assembly(b.bom("A", b.line(10, "B", "0")))
+    ),
     "PLMSYNC-BOM-REFDES-COUNT": lambda: _in_context(
-        assembly(b.bom("A", b.line(10, "B", "2", reference_designators=["R1"])))),
-    "PLMSYNC-BOM-REVISION-MISMATCH": lambda: _in_context(b.package(
-        items=[b.item("A", "B"), b.item("B")], boms=[b.components("A", "B", revision="A")])),
+        assembly(b.bom("A", b.line(10, "B", "2", reference_designators=["R1"])))
+    ),
+    "PLMSYNC-BOM-REVISION-MISMATCH": lambda: _in_context(
+        b.package(
+            items=[b.item("A", "B"), b.item("B")], boms=[b.components("A", "B", revision="A")]
+        )
+    ),
     "PLMSYNC-BOM-DUPLICATE": lambda: _in_context(
-        assembly(b.components("A", "B"), b.components("A", "C"))),
-    "PLMSYNC-SUBSTITUTES-UNSUPPORTED": lambda: _in_context(assembly(
-        b.bom("A", b.line(10, "B", substitutes=[{"component": "C"}])), extra_items=("C",))),
+        assembly(b.components("A", "B"), b.components("A", "C"))
+    ),
+    "PLMSYNC-SUBSTITUTES-UNSUPPORTED": lambda: _in_context(
+        assembly(b.bom("A", b.line(10, "B", substitutes=[{"component": "C"}])), extra_items=("C",))
+    ),
     "PLMSYNC-ITEM-DUPLICATE": lambda: _in_context(b.package(items=[b.item("A"), b.item("A")])),
     "PLMSYNC-ITEM-NOT-RELEASED": lambda: _in_context(
-        b.package(items=[b.item("A", lifecycle_state="in_work")])),
-    "PLMSYNC-EFFECTIVITY-RANGE": lambda: _in_context(b.package(
-        items=[b.item("A")],
-        plants=(b.plant("US01", effective_to=BEFORE_CUT_OVER.isoformat()),))),
+        b.package(items=[b.item("A", lifecycle_state="in_work")])
+    ),
+    "PLMSYNC-EFFECTIVITY-RANGE": lambda: _in_context(
+        b.package(
+            items=[b.item("A")], plants=(b.plant("US01", effective_to=BEFORE_CUT_OVER.isoformat()),)
+        )
+    ),
     "PLMSYNC-LINE-EFFECTIVITY-UNSUPPORTED": lambda: _in_context(
-        assembly(b.bom("A", b.line(10, "B", effective_from="2026-06-01")))),
-    "PLMSYNC-ROUTING-PLANT-UNKNOWN": lambda: _in_context(b.package(
-        items=[b.item("A")], routings=[b.routing("A", "DE01")])),
-    "PLMSYNC-ROUTING-DUPLICATE-SEQUENCE": lambda: _in_context(b.package(
-        items=[b.item("A")],
-        routings=[b.routing("A", "US01", b.operation(10), b.operation(10, "WC-2"))])),
-    "PLMSYNC-REFERENCE-ITEM-MISSING": lambda: _in_context(b.package(
-        items=[b.item("A")], documents=[b.document("DRW-1", "GHOST")])),
+        assembly(b.bom("A", b.line(10, "B", effective_from="2026-06-01")))
+    ),
+    "PLMSYNC-ROUTING-PLANT-UNKNOWN": lambda: _in_context(
+        b.package(items=[b.item("A")], routings=[b.routing("A", "DE01")])
+    ),
+    "PLMSYNC-ROUTING-DUPLICATE-SEQUENCE": lambda: _in_context(
+        b.package(
+            items=[b.item("A")],
+            routings=[b.routing("A", "US01", b.operation(10), b.operation(10, "WC-2"))],
+        )
+    ),
+    "PLMSYNC-REFERENCE-ITEM-MISSING": lambda: _in_context(
+        b.package(items=[b.item("A")], documents=[b.document("DRW-1", "GHOST")])
+    ),
     "PLMSYNC-ERP-UNIT-PRECISION": lambda: _in_context(
-        assembly(b.bom("A", b.line(10, "B", "0.5"))), unit_digits={"EA": 0}),
+        assembly(b.bom("A", b.line(10, "B", "0.5"))), unit_digits={"EA": 0}
+    ),
 }
 
 
@@ -168,8 +193,10 @@ def test_unknown_plants_are_found_wherever_the_package_names_them() -> None:
 
 
 def test_a_substitute_unit_must_be_known() -> None:
-    package = assembly(b.bom("A", b.line(10, "B", substitutes=[{"component": "C", "uom": "BOX"}])),
-                       extra_items=("C",))
+    package = assembly(
+        b.bom("A", b.line(10, "B", substitutes=[{"component": "C", "uom": "BOX"}])),
+        extra_items=("C",),
+    )
 
     issues = validate(package, b.context(substitutes=True))
 
@@ -177,8 +204,10 @@ def test_a_substitute_unit_must_be_known() -> None:
 
 
 def test_units_of_one_category_are_compatible() -> None:
-    package = b.package(items=[b.item("A"), b.item("STEEL", uom="KG")],
-                        boms=[b.bom("A", b.line(10, "STEEL", "250", uom="G"))])
+    package = b.package(
+        items=[b.item("A"), b.item("STEEL", uom="KG")],
+        boms=[b.bom("A", b.line(10, "STEEL", "250", uom="G"))],
+    )
 
     assert validate(package, b.context()) == []
 
@@ -193,8 +222,12 @@ def test_stock_units_of_items_already_in_erp_are_checked_too() -> None:
 
 
 def test_components_and_references_already_in_erp_are_known() -> None:
-    package = b.package(items=[b.item("A")], boms=[b.components("A", "OLD")],
-                        documents=[b.document("DRW-1", "OLD")], sources=[b.sourcing("OLD")])
+    package = b.package(
+        items=[b.item("A")],
+        boms=[b.components("A", "OLD")],
+        documents=[b.document("DRW-1", "OLD")],
+        sources=[b.sourcing("OLD")],
+    )
 
     assert validate(package, b.context(known_items={"OLD": "EA"})) == []
 
@@ -214,13 +247,16 @@ def test_every_dangling_reference_is_reported() -> None:
     }
 
 
-@pytest.mark.parametrize(("quantity", "digits", "flagged"), [
-    ("1.500", 1, False),  # trailing zeros are not precision
-    ("1.25", 1, True),
-    ("1.25", 2, False),
-    ("1E+3", 0, False),
-    ("0.001", 3, False),
-])
+@pytest.mark.parametrize(
+    ("quantity", "digits", "flagged"),
+    [
+        ("1.500", 1, False),  # trailing zeros are not precision
+        ("1.25", 1, True),
+        ("1.25", 2, False),
+        ("1E+3", 0, False),
+        ("0.001", 3, False),
+    ],
+)
 def test_unit_precision(quantity: str, digits: int, flagged: bool) -> None:
     package = assembly(b.bom("A", b.line(10, "B", quantity)))
 
@@ -233,12 +269,14 @@ def test_negative_quantity_is_not_positive() -> None:
     package = assembly(b.bom("A", b.line(10, "B", "-0.5")))
 
     assert concerns(validate(package, b.context())) == {
-        ("PLMSYNC-BOM-QUANTITY-NOT-POSITIVE", "bom_line", "A#10")}
+        ("PLMSYNC-BOM-QUANTITY-NOT-POSITIVE", "bom_line", "A#10")
+    }
 
 
 def test_a_line_valid_for_no_day_is_an_effectivity_error() -> None:
-    package = assembly(b.bom("A", b.line(10, "B", effective_from="2026-06-01",
-                                         effective_to="2026-06-01")))
+    package = assembly(
+        b.bom("A", b.line(10, "B", effective_from="2026-06-01", effective_to="2026-06-01"))
+    )
 
     issues = validate(package, b.context(line_effectivity=True))
 
@@ -246,8 +284,10 @@ def test_a_line_valid_for_no_day_is_an_effectivity_error() -> None:
 
 
 def test_a_plant_effectivity_window_is_checked_per_plant() -> None:
-    package = b.package(items=[b.item("A")], plants=(
-        b.plant("US01"), b.plant("DE01", effective_to=BEFORE_CUT_OVER.isoformat())))
+    package = b.package(
+        items=[b.item("A")],
+        plants=(b.plant("US01"), b.plant("DE01", effective_to=BEFORE_CUT_OVER.isoformat())),
+    )
 
     issues = validate(package, b.context())
 
@@ -255,13 +295,17 @@ def test_a_plant_effectivity_window_is_checked_per_plant() -> None:
 
 
 def test_warnings_do_not_block_and_go_away_when_the_erp_can_hold_the_data() -> None:
-    package = assembly(b.bom("A", b.line(10, "B", effective_from="2026-06-01",
-                                         substitutes=[{"component": "C"}])), extra_items=("C",))
+    package = assembly(
+        b.bom("A", b.line(10, "B", effective_from="2026-06-01", substitutes=[{"component": "C"}])),
+        extra_items=("C",),
+    )
 
     warned = validate(package, b.context())
 
-    assert sorted(codes(warned)) == ["PLMSYNC-LINE-EFFECTIVITY-UNSUPPORTED",
-                                     "PLMSYNC-SUBSTITUTES-UNSUPPORTED"]
+    assert sorted(codes(warned)) == [
+        "PLMSYNC-LINE-EFFECTIVITY-UNSUPPORTED",
+        "PLMSYNC-SUBSTITUTES-UNSUPPORTED",
+    ]
     assert all(i.severity is Severity.WARNING and not i.blocking for i in warned)
     assert validate(package, b.context(line_effectivity=True, substitutes=True)) == []
 
@@ -295,23 +339,33 @@ def test_a_two_cycle_is_reported_once() -> None:
 
 
 def test_a_three_cycle_is_reported_once_with_its_whole_path() -> None:
-    issues = cycle_issues(assembly(
-        b.components("TOP", "A"), b.components("A", "B"), b.components("B", "C"),
-        b.components("C", "A")))
+    issues = cycle_issues(
+        assembly(
+            b.components("TOP", "A"),
+            b.components("A", "B"),
+            b.components("B", "C"),
+            b.components("C", "A"),
+        )
+    )
 
     assert [i.message for i in issues] == ["BOM cycle: A → B → C → A"]
 
 
 def test_a_diamond_is_not_a_cycle() -> None:
-    package = assembly(b.components("TOP", "L", "R"), b.components("L", "BASE"),
-                       b.components("R", "BASE"), b.components("BASE", "SCREW"))
+    package = assembly(
+        b.components("TOP", "L", "R"),
+        b.components("L", "BASE"),
+        b.components("R", "BASE"),
+        b.components("BASE", "SCREW"),
+    )
 
     assert validate(package, b.context()) == []
 
 
 def test_separate_cycles_are_each_reported() -> None:
-    issues = cycle_issues(assembly(b.components("A", "B"), b.components("B", "A"),
-                                   b.components("X", "X")))
+    issues = cycle_issues(
+        assembly(b.components("A", "B"), b.components("B", "A"), b.components("X", "X"))
+    )
 
     assert [i.object_key for i in issues] == ["A", "X"]
 
@@ -333,7 +387,8 @@ def test_a_cycle_at_the_bottom_of_a_500_level_chain_is_found() -> None:
     package = assembly(*(b.components(parent, *kids) for parent, kids in levels.items()))
 
     assert [i.message for i in cycle_issues(package)] == [
-        "BOM cycle: L0498 → L0499 → L0500 → L0498"]
+        "BOM cycle: L0498 → L0499 → L0500 → L0498"
+    ]
 
 
 def test_find_cycles_copes_with_very_deep_graphs() -> None:

@@ -23,6 +23,7 @@ DUPLICATE = "PLMSYNC-ERP-DUPLICATE"
 WARNING = "PLMSYNC-ERP-WARNING"
 MISSING_RECORD = "PLMSYNC-ERP-RECORD-MISSING"
 ROUTING_WITHOUT_BOM = "PLMSYNC-ERP-ROUTING-WITHOUT-BOM"
+BATCH_TOO_LARGE = "PLMSYNC-ERP-BATCH-TOO-LARGE"
 
 # Most specific first: the first class name found in the exception's MRO decides.
 _REJECTION_CODES = {
@@ -39,6 +40,8 @@ _REJECTION_CODES = {
 }
 _TRANSIENT = {"ConcurrencyException", "DatabaseTimeoutError", "OperationalError"}
 _AUTH = {"AccessError", "LoginException"}
+# SQLite limits that retrying cannot cure: the call itself must be smaller (a plmsync bug).
+_TOO_LARGE = ("parser stack overflow", "too many SQL variables", "Expression tree is too large")
 _MISSING_DATABASE = (
     "doesn't exist",
     "unable to open database",
@@ -53,6 +56,12 @@ def translate(exc: BaseException, *, model: str = "") -> ConnectorError | Config
     text = _text(exc)
     if any(marker in text for marker in _MISSING_DATABASE):
         return ConfigError(f"Tryton database unusable: {text}")
+    if any(marker in text for marker in _TOO_LARGE):
+        return rejected(
+            f"Tryton call too large for SQLite{_on(model)}: {text}",
+            code=BATCH_TOO_LARGE,
+            model=model,
+        )
     if _AUTH.intersection(names):
         return AuthError(f"Tryton refused access{_on(model)}: {text}")
     if _TRANSIENT.intersection(names):

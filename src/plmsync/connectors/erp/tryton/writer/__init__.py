@@ -1,0 +1,56 @@
+"""Posting steps to Tryton: one writer per kind, called in the order kinds depend on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from plmsync.connectors.erp.tryton.writer.boms import write_boms
+from plmsync.connectors.erp.tryton.writer.context import WriteContext, Writer
+from plmsync.connectors.erp.tryton.writer.documents import write_documents
+from plmsync.connectors.erp.tryton.writer.items import write_items
+from plmsync.connectors.erp.tryton.writer.routings import write_routings
+from plmsync.connectors.erp.tryton.writer.sources import write_sources
+from plmsync.domain.errors import RejectedError
+from plmsync.domain.plan import Action, Step
+from plmsync.domain.state import ObjectKind, state_of
+from plmsync.ports.erp import Posting
+
+__all__ = ["WriteContext", "referenced_items", "write_steps"]
+
+# ObjectKind lists kinds in posting order: items before the BOMs that use them, BOMs before
+# the routings Tryton hangs on them.
+WRITERS: dict[ObjectKind, Writer] = {
+    ObjectKind.ITEM: write_items,
+    ObjectKind.BOM: write_boms,
+    ObjectKind.ROUTING: write_routings,
+    ObjectKind.DOCUMENT: write_documents,
+    ObjectKind.SOURCE: write_sources,
+}
+
+
+def write_steps(context: WriteContext, steps: Sequence[Step]) -> list[Posting]:
+    """Post every actionable step, kind by kind, each kind in bulk."""
+    actionable = [step for step in steps if step.action is not Action.UNCHANGED]
+    postings: list[Posting] = []
+    for kind in ObjectKind:
+        batch = [step for step in actionable if step.kind is kind]
+        if batch:
+            postings += _write_kind(context, kind, batch)
+    return postings
+
+
+def _write_kind(context: WriteContext, kind: ObjectKind, batch: list[Step]) -> list[Posting]:
+    try:
+        return WRITERS[kind](context, batch)
+    except RejectedError as rejected:
+        # A bulk call cannot say which record Tryton refused; name it when it is clear.
+        if not rejected.object_key and len(batch) == 1:
+            rejected.object_key = batch[0].key
+        raise
+
+
+def referenced_items(steps: Sequence[Step]) -> frozenset[str]:
+    """Every item number the steps touch (parents, components, linked items)."""
+    wanted = state_of([step.desired for step in steps if step.desired is not None])
+    known = state_of([step.current for step in steps if step.current is not None])
+    return wanted.item_numbers | known.item_numbers

@@ -1,0 +1,111 @@
+"""Items → `product.template` + `product.product` (code = item number).
+
+Only PLM-owned attributes are ever written: name, description, unit, make/buy flags and the
+PLM identity fields. Prices, costs and everything else stay as the ERP has them. Writing is
+idempotent: an item that already exists (a replayed or resumed step) is updated in place, and
+a retired one is revived, so one item number keeps one product id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from plmsync.connectors.erp.tryton import mapping
+from plmsync.connectors.erp.tryton.products import PRODUCT, TEMPLATE, Product, chunks
+from plmsync.connectors.erp.tryton.writer.context import (
+    WriteContext,
+    desired,
+    existing,
+    of_actions,
+    posting,
+)
+from plmsync.domain.plan import Action, Step
+from plmsync.domain.state import ItemRecord
+from plmsync.ports.erp import Posting
+
+# SQLite checks the unique product code with one OR-clause per new record: larger batches
+# overflow its parser stack ("parser stack overflow").
+TEMPLATES_PER_CREATE = 25
+
+
+def write_items(context: WriteContext, steps: Sequence[Step]) -> list[Posting]:
+    wanted = of_actions(steps, Action.CREATE, Action.UPDATE, Action.SUPERSEDE)
+    items = [desired(step, ItemRecord) for step in wanted]
+    known = [item for item in items if item.number in context.products]
+    _create(context, [item for item in items if item.number not in context.products])
+    _update(context, known)
+    postings = [_posting(context, step, item.number) for step, item in _pairs(wanted, items)]
+    return postings + _retire(context, of_actions(steps, Action.RETIRE))
+
+
+def _create(context: WriteContext, items: list[ItemRecord]) -> None:
+    for batch in chunks(items, TEMPLATES_PER_CREATE):
+        context.gateway.create(TEMPLATE, [_new_template(context, item) for item in batch])
+    context.refresh([item.number for item in items])
+
+
+def _new_template(context: WriteContext, item: ItemRecord) -> dict[str, Any]:
+    return {
+        "code": item.number,
+        "type": "goods",
+        **_template_values(context, item),
+        "products": [("create", [_product_values(context, item)])],
+    }
+
+
+def _template_values(context: WriteContext, item: ItemRecord) -> dict[str, Any]:
+    unit = context.units.erp(item.uom).id
+    flags = mapping.template_flags(item)
+    purchase_uom = {"purchase_uom": unit} if flags["purchasable"] else {}
+    return {"name": item.name, "default_uom": unit, **flags, **purchase_uom}
+
+
+def _product_values(context: WriteContext, item: ItemRecord) -> dict[str, Any]:
+    return {
+        "description": item.description or None,
+        "plm_revision": item.revision,
+        "plm_item_type": item.item_type,
+        "plm_uom": item.uom,
+        **context.stamp,
+    }
+
+
+def _update(context: WriteContext, items: list[ItemRecord]) -> None:
+    found = [context.product(item.number) for item in items]
+    pairs = list(zip(items, found, strict=True))
+    templates = [([p.template], _changed_template_values(context, i, p)) for i, p in pairs]
+    context.gateway.write(TEMPLATE, templates)
+    values = [([p.id], {**_product_values(context, i), "active": True}) for i, p in pairs]
+    context.gateway.write(PRODUCT, values)
+
+
+def _changed_template_values(
+    context: WriteContext, item: ItemRecord, product: Product
+) -> dict[str, Any]:
+    """Tryton refuses some unit changes once stock moved: only send the unit if it changed."""
+    values = {**_template_values(context, item), "active": True}
+    if values["default_uom"] == product.uom:
+        values.pop("default_uom")
+    return values
+
+
+def _retire(context: WriteContext, steps: list[Step]) -> list[Posting]:
+    """Deactivate, never delete: a deleted product breaks BOMs and history that use it."""
+    numbers = [existing(step, ItemRecord).number for step in steps]
+    found = [context.products[n] for n in numbers if n in context.products]
+    active = [product for product in found if product.active]
+    if active:
+        retired = {"active": False, **context.stamp}
+        context.gateway.write(PRODUCT, [([p.id for p in active], retired)])
+        context.gateway.write(TEMPLATE, [([p.template for p in active], {"active": False})])
+    return [_posting(context, step, number) for step, number in _pairs(steps, numbers)]
+
+
+def _posting(context: WriteContext, step: Step, number: str) -> Posting:
+    product = context.products.get(number)
+    return posting(step, PRODUCT, [product.id] if product else [])
+
+
+def _pairs(steps: list[Step], values: list[Any]) -> list[tuple[Step, Any]]:
+    return list(zip(steps, values, strict=True))

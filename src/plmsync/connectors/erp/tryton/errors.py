@@ -38,6 +38,7 @@ _REJECTION_CODES = {
     "DatabaseIntegrityError": REJECTED,
     "IntegrityError": REJECTED,
 }
+_REFUSALS = {"TrytonException", "IntegrityError"}
 _TRANSIENT = {"ConcurrencyException", "DatabaseTimeoutError", "OperationalError"}
 _AUTH = {"AccessError", "LoginException"}
 # SQLite limits that retrying cannot cure: the call itself must be smaller (a plmsync bug).
@@ -67,8 +68,8 @@ def translate(exc: BaseException, *, model: str = "") -> ConnectorError | Config
     if _TRANSIENT.intersection(names):
         return TransientError(f"Tryton database busy or unreachable{_on(model)}: {text}")
     code = next((_REJECTION_CODES[n] for n in names if n in _REJECTION_CODES), None)
-    if code is None:
-        return None
+    if code is None or not _REFUSALS.intersection(names):
+        return None  # not a refusal by Tryton (e.g. Python's own RecursionError): a bug
     return rejected(
         f"Tryton refused the write{_on(model)}: {text}",
         code=code,

@@ -6,12 +6,15 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from plmsync.connectors.erp.tryton.gateway import Gateway, Row
+from plmsync.connectors.erp.tryton.gateway import Gateway, Row, Values
 
 PRODUCT = "product.product"
 TEMPLATE = "product.template"
 ANY_ACTIVE = ("active", "in", [True, False])  # an explicit clause turns off Tryton's filter
 CHUNK = 500  # ids or codes per `in` clause: well under SQLite's limits, few round trips
+# On SQLite trytond checks the unique product code with one OR-clause per record created or
+# written: past ~50 records per call SQLite fails with "parser stack overflow".
+PRODUCTS_PER_CALL = 25
 _FIELDS = (
     "id",
     "code",
@@ -79,6 +82,15 @@ def search_in(
 def chunks(values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def write_products(
+    gateway: Gateway, model: str, changes: Sequence[tuple[Sequence[int], Values]]
+) -> None:
+    """Write templates or products, at most PRODUCTS_PER_CALL records per call."""
+    pairs = [([i], values) for ids, values in changes for i in ids]
+    for batch in chunks(pairs, PRODUCTS_PER_CALL):
+        gateway.write(model, batch)
 
 
 def batches(values: Sequence[T], size: Callable[[T], int], limit: int) -> Iterator[list[T]]:

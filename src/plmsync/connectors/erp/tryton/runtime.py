@@ -29,6 +29,13 @@ def configure() -> None:
     # Attachments are links to PLM; without this trytond would also want a filestore folder
     # next to every cloned database.
     config.set("attachment", "filestore", "False")
+    from trytond import backend
+
+    if backend.name != "sqlite":  # trytond picks its backend once, when first imported
+        raise ConfigError(
+            f"trytond was loaded with the {backend.name!r} backend before plmsync configured it",
+            remedy="Unset TRYTOND_DATABASE_URI (plmsync's Tryton target runs on SQLite).",
+        )
 
 
 def database_name(path: Path) -> str:

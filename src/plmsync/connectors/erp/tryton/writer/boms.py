@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from plmsync.connectors.erp.tryton import mapping, reader
-from plmsync.connectors.erp.tryton.products import Product, batches, search_in
+from plmsync.connectors.erp.tryton.products import (
+    PRODUCT,
+    Product,
+    batches,
+    search_in,
+    write_products,
+)
 from plmsync.connectors.erp.tryton.reader import BOM, BOM_INPUT, PRODUCT_BOM, ROUTING, Link
 from plmsync.connectors.erp.tryton.writer.context import (
     WriteContext,
@@ -89,29 +95,29 @@ def _inputs(context: WriteContext, lines: Sequence[BomLineRecord]) -> list[dict[
 
 def _put_first(context: WriteContext, parents: list[Product], bom_ids: list[int]) -> None:
     """Link each new BOM first; older links keep their order after it, and the routing in
-    use moves along so a new BOM revision does not silently drop the item's routing."""
+    use moves along so a new BOM revision does not silently drop the item's routing.
+
+    The links are written through the product, not created on their own: that is what makes
+    Tryton check the product for BOM recursion, with the new link in place."""
     old = reader.all_links(context.gateway, [parent.id for parent in parents])
-    new_links: list[dict[str, Any]] = []
-    renumbered: list[Change] = []
+    relinked: list[Change] = []
     carried: list[Change] = []
     for parent, bom_id in zip(parents, bom_ids, strict=True):
         links = old.get(parent.id, [])
         routing = links[0].routing if links else None
-        new_links.append(
-            {"product": parent.id, "bom": bom_id, "sequence": SEQUENCE_STEP, "routing": routing}
-        )
-        renumbered += _after_first(links)
+        relinked.append(([parent.id], {"boms": _first(bom_id, routing, links)}))
         carried += [([routing], {"boms": [("add", [bom_id])]})] if routing else []
     context.gateway.write(ROUTING, carried)
-    context.gateway.write(PRODUCT_BOM, renumbered)
-    context.gateway.create(PRODUCT_BOM, new_links)
+    write_products(context.gateway, PRODUCT, relinked)
 
 
-def _after_first(links: list[Link]) -> list[Change]:
-    return [
-        ([link.id], {"sequence": SEQUENCE_STEP * (position + 2)})
+def _first(bom_id: int, routing: int | None, links: list[Link]) -> list[tuple[Any, ...]]:
+    new = {"bom": bom_id, "sequence": SEQUENCE_STEP, "routing": routing}
+    after = [
+        ("write", [link.id], {"sequence": SEQUENCE_STEP * (position + 2)})
         for position, link in enumerate(links)
     ]
+    return [("create", [new]), *after]
 
 
 def _rewrite(

@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from plmsync.connectors.erp.tryton import mapping
-from plmsync.connectors.erp.tryton.products import PRODUCT, TEMPLATE, Product, chunks
+from plmsync.connectors.erp.tryton.products import (
+    PRODUCT,
+    PRODUCTS_PER_CALL,
+    TEMPLATE,
+    Product,
+    chunks,
+    write_products,
+)
 from plmsync.connectors.erp.tryton.writer.context import (
     WriteContext,
     desired,
@@ -24,9 +31,7 @@ from plmsync.domain.plan import Action, Step
 from plmsync.domain.state import ItemRecord
 from plmsync.ports.erp import Posting
 
-# SQLite checks the unique product code with one OR-clause per new record: larger batches
-# overflow its parser stack ("parser stack overflow").
-TEMPLATES_PER_CREATE = 25
+TEMPLATES_PER_CREATE = PRODUCTS_PER_CALL
 
 
 def write_items(context: WriteContext, steps: Sequence[Step]) -> list[Posting]:
@@ -75,9 +80,9 @@ def _update(context: WriteContext, items: list[ItemRecord]) -> None:
     found = [context.product(item.number) for item in items]
     pairs = list(zip(items, found, strict=True))
     templates = [([p.template], _changed_template_values(context, i, p)) for i, p in pairs]
-    context.gateway.write(TEMPLATE, templates)
+    write_products(context.gateway, TEMPLATE, templates)
     values = [([p.id], {**_product_values(context, i), "active": True}) for i, p in pairs]
-    context.gateway.write(PRODUCT, values)
+    write_products(context.gateway, PRODUCT, values)
 
 
 def _changed_template_values(
@@ -97,8 +102,9 @@ def _retire(context: WriteContext, steps: list[Step]) -> list[Posting]:
     active = [product for product in found if product.active]
     if active:
         retired = {"active": False, **context.stamp}
-        context.gateway.write(PRODUCT, [([p.id for p in active], retired)])
-        context.gateway.write(TEMPLATE, [([p.template for p in active], {"active": False})])
+        write_products(context.gateway, PRODUCT, [([p.id for p in active], retired)])
+        templates = [p.template for p in active]
+        write_products(context.gateway, TEMPLATE, [(templates, {"active": False})])
     return [_posting(context, step, number) for step, number in _pairs(steps, numbers)]
 
 

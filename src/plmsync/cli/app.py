@@ -15,7 +15,7 @@ from rich.console import Console
 
 from plmsync.bootstrap import build_pipeline, close_targets
 from plmsync.cli.catalogue_doc import catalogue_markdown
-from plmsync.cli.render import plan_table, print_error
+from plmsync.cli.render import print_error, print_plan
 from plmsync.cli.sync_view import console, run_sync
 from plmsync.config import DEFAULT_CONFIG, load_config
 from plmsync.domain.errors import PlmsyncError, ValidationFailed
@@ -93,9 +93,7 @@ def plan_command(
         with _pipeline(config) as pipeline:
             plans = pipeline.plan(parsed, plant or ())
         for plan in plans.values():
-            console.print(plan_table(plan, show_unchanged=all_steps))
-            if plan.is_empty:
-                console.print(f"  {plan.plant}: ERP already matches {plan.change}; nothing to do.")
+            print_plan(console, plan, show_unchanged=all_steps)
 
 
 @app.command()

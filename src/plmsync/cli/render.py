@@ -23,18 +23,21 @@ _STATUS_STYLE = {"synced": "green", "unchanged": "dim", "failed": "bold red"}
 
 
 def issues_table(issues: Sequence[Issue]) -> Table:
-    table = Table(title=f"{len(issues)} problem(s)", show_lines=False)
-    for column in ("Severity", "Code", "Object", "Plant", "Problem", "What to do"):
-        table.add_column(column, overflow="fold")
+    """One row per problem: its code (red for errors, yellow for warnings), the object it
+    concerns, and what happened with what to do next underneath."""
+    errors = sum(1 for i in issues if i.blocking)
+    table = Table(title=f"{errors} error(s), {len(issues) - errors} warning(s)")
+    # Codes and object keys never wrap: people grep and copy them.
+    table.add_column("Code", no_wrap=True)
+    table.add_column("Object", no_wrap=True)
+    table.add_column("Problem → what to do", overflow="fold", min_width=24)
     for found in sorted(issues, key=lambda i: (not i.blocking, i.code, i.object_key)):
         style = "red" if found.blocking else "yellow"
+        where = f"{found.object_kind} {found.object_key}"
         table.add_row(
-            f"[{style}]{found.severity}[/]",
-            found.code,
-            f"{found.object_kind} {found.object_key}",
-            found.plant or "-",
-            found.message,
-            CATALOGUE[found.code].remedy,
+            f"[{style}]{found.code}[/]",
+            f"{where} @{found.plant}" if found.plant else where,
+            f"{found.message}\n[dim]→ {CATALOGUE[found.code].remedy}[/]",
         )
     return table
 
@@ -56,6 +59,16 @@ def plan_table(plan: Plan, *, show_unchanged: bool = False) -> Table:
             _details(step),
         )
     return table
+
+
+def print_plan(console: Console, plan: Plan, *, show_unchanged: bool = False) -> None:
+    if plan.is_empty and not show_unchanged:
+        console.print(
+            f"[dim]{plan.plant}: ERP already matches {plan.change} "
+            f"({len(plan.steps)} objects unchanged); nothing to post.[/]"
+        )
+        return
+    console.print(plan_table(plan, show_unchanged=show_unchanged))
 
 
 def _revision(step: Step) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from plmsync.cli.render import issues_table, plan_table, report_table
+from plmsync.cli.render import issues_table, print_plan, report_table
 from plmsync.domain.package import ChangePackage
 from plmsync.pipeline.run import Pipeline, SyncReport
 
@@ -18,7 +18,7 @@ def run_sync(pipeline: Pipeline, package: ChangePackage, plants: Sequence[str]) 
     """Plan, show the plans, post them with a progress bar per plant, show the result."""
     plans = pipeline.plan(package, plants)
     for plan in plans.values():
-        console.print(plan_table(plan))
+        print_plan(console, plan)
     with _progress() as progress:
         tasks = {p: progress.add_task(p, total=len(plan.actionable)) for p, plan in plans.items()}
 

@@ -21,7 +21,9 @@ def parse_package(raw: bytes, *, origin: str = "package") -> ChangePackage:
     through a binary float, which rounds quantities past ~15 significant digits."""
     try:
         document = json.loads(raw, parse_float=Decimal)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    # ValueError covers JSONDecodeError, UnicodeDecodeError and integers past Python's digit
+    # limit; RecursionError is deeply nested input. Each is a bad payload, not a crash.
+    except (ValueError, RecursionError) as exc:
         raise PackageRejected(f"{origin} is not JSON", problems=[str(exc)]) from None
     try:
         return ChangePackage.model_validate(document)
@@ -37,7 +39,9 @@ def read_package(path: Path) -> tuple[bytes, ChangePackage]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise PackageRejected(f"cannot read {path}: {exc.strerror}") from None
+        rejected = PackageRejected(f"cannot read {path}: {exc.strerror}")
+        rejected.remedy = "Check the file name and that plmsync may read it."
+        raise rejected from None
     return raw, parse_package(raw, origin=str(path))
 
 

@@ -25,7 +25,25 @@ MISSING_RECORD = "PLMSYNC-ERP-RECORD-MISSING"
 ROUTING_WITHOUT_BOM = "PLMSYNC-ERP-ROUTING-WITHOUT-BOM"
 BATCH_TOO_LARGE = "PLMSYNC-ERP-BATCH-TOO-LARGE"
 
-# Most specific first: the first class name found in the exception's MRO decides.
+REMEDIES = {
+    UNIT_PRECISION: "Use a smaller unit in PLM (e.g. G instead of KG) or raise the unit's "
+    "digits in Tryton, then replay.",
+    BOM_RECURSION: "With the BOMs Tryton already has, an assembly would contain itself: "
+    "correct the BOM in PLM, then replay.",
+    REQUIRED: "Tryton needs a value plmsync does not send: complete the item in PLM or the "
+    "Tryton setup, then replay.",
+    DUPLICATE: "Another active Tryton record has the same code: deactivate or renumber it in "
+    "Tryton, then replay.",
+    WARNING: "Tryton asks for a confirmation plmsync cannot give: settle it in Tryton, then "
+    "replay.",
+    MISSING_RECORD: "Tryton changed since plmsync read it: sync the change again.",
+    ROUTING_WITHOUT_BOM: "Tryton keeps routings on BOMs: release the item's BOM with (or "
+    "before) its routing.",
+    BATCH_TOO_LARGE: "A plmsync defect (a call too large for SQLite): report it with this "
+    "message; replaying will not help.",
+}
+
+# The exception's own class decides, else its nearest base class listed here.
 _REJECTION_CODES = {
     "DigitsValidationError": UNIT_PRECISION,
     "RecursionError": BOM_RECURSION,
@@ -62,6 +80,7 @@ def translate(exc: BaseException, *, model: str = "") -> ConnectorError | Config
             f"Tryton call too large for SQLite{_on(model)}: {text}",
             code=BATCH_TOO_LARGE,
             model=model,
+            erp_text=text,
         )
     if _AUTH.intersection(names):
         return AuthError(f"Tryton refused access{_on(model)}: {text}")
@@ -70,20 +89,22 @@ def translate(exc: BaseException, *, model: str = "") -> ConnectorError | Config
     code = next((_REJECTION_CODES[n] for n in names if n in _REJECTION_CODES), None)
     if code is None or not _REFUSALS.intersection(names):
         return None  # not a refusal by Tryton (e.g. Python's own RecursionError): a bug
-    return rejected(
-        f"Tryton refused the write{_on(model)}: {text}",
-        code=code,
-        model=model,
-        details=_details(exc),
-    )
+    message = f"Tryton refused the write{_on(model)}: {text}"
+    return rejected(message, code=code, model=model, erp_text=text, details=_details(exc))
 
 
 def rejected(
-    message: str, *, code: str = REJECTED, model: str = "", details: dict[str, str] | None = None
+    message: str,
+    *,
+    code: str = REJECTED,
+    model: str = "",
+    erp_text: str = "",
+    details: dict[str, str] | None = None,
 ) -> RejectedError:
-    """A rejection, keeping the ERP's own words as the dead letter's message."""
-    erp_message = ErpMessage(text=message, model=model, details=details or {})
-    return RejectedError(message, code=code, erp_messages=(erp_message,))
+    """A rejection; the ERP's own words (or plmsync's, when it refuses first) are kept."""
+    erp_message = ErpMessage(text=erp_text or message, model=model, details=details or {})
+    remedy = REMEDIES.get(code)
+    return RejectedError(message, code=code, remedy=remedy, erp_messages=(erp_message,))
 
 
 def _text(exc: BaseException) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from plmsync.domain.plan import Action, LineChange, Step
 from plmsync.domain.state import ObjectKind, TargetState
 from plmsync.pipeline.derive import derive
@@ -267,17 +265,11 @@ def test_decimal_quantities_survive_the_diff_exactly() -> None:
     assert change.after is not None and change.after.quantity == Decimal("0.05")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open design question, reported: 'spoken for' is inferred from the derived sources, "
-    "so when PLM disqualifies an item's only source nothing is left to speak for the item and "
-    "ERP keeps buying from the disqualified supplier.",
-)
 def test_disqualifying_the_only_source_of_an_item_retires_it_in_erp() -> None:
     package = b.package(
         items=[b.item("B")], sources=[b.sourcing("B", "ACME", "M-1", status="disqualified")]
     )
-    actual = state(source_record("B", "ACME", "M-1"))
+    actual = state(item_record("B"), source_record("B", "ACME", "M-1"))
 
     steps = diff(derive(package, b.at()), actual)
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from plmsync.domain.package import ChangePackage
+from plmsync.pipeline.fetch import parse_package
 from tests.unit import builders as b
 
 
@@ -127,18 +128,14 @@ def test_a_quantity_given_as_a_json_number_is_exact_up_to_15_digits(quantity: De
     assert oil_quantity(ChangePackage.model_validate_json(text)) == quantity
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pydantic-core reads JSON numbers through a binary float (pydantic/pydantic#9180, "
-    "pydantic-core#1688): more than ~15 significant digits are rounded. PLMs must send "
-    "quantities as strings to keep them; this test turns green when that is fixed upstream.",
-)
-def test_a_long_json_number_quantity_keeps_every_digit() -> None:
+def test_a_long_json_number_quantity_keeps_every_digit_at_the_edge() -> None:
+    """pydantic's own JSON parser rounds through a binary float (pydantic-core#1688), so
+    plmsync's edge reads JSON numbers as Decimal before validating."""
     text = json.dumps(with_oil_quantity("PLACEHOLDER")).replace(
         '"PLACEHOLDER"', "0.12345678901234567890123"
     )
 
-    assert oil_quantity(ChangePackage.model_validate_json(text)) == Decimal(
+    assert oil_quantity(parse_package(text.encode())) == Decimal(
         "0.12345678901234567890123"
     )
 

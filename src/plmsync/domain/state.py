@@ -131,6 +131,9 @@ class TargetState:
     routings: dict[str, RoutingRecord] = field(default_factory=dict)
     documents: dict[str, DocumentRecord] = field(default_factory=dict)
     sources: dict[str, SourceRecord] = field(default_factory=dict)
+    # Items whose complete list of records of a kind this state declares, even when the
+    # list is empty for this plant (e.g. every source of an item was disqualified in PLM).
+    complete_for: dict[ObjectKind, frozenset[str]] = field(default_factory=dict, compare=False)
 
     def of_kind(self, kind: ObjectKind) -> dict[str, Record]:
         return dict(getattr(self, _ATTRIBUTE[kind]))

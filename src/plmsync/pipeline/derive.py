@@ -23,6 +23,7 @@ from plmsync.domain.state import (
     BomRecord,
     DocumentRecord,
     ItemRecord,
+    ObjectKind,
     OperationRecord,
     RoutingRecord,
     SourceRecord,
@@ -51,6 +52,12 @@ def derive(package: ChangePackage, plant: PlantContext) -> TargetState:
         },
         documents=_documents(package),
         sources={s.key: s for s in _sources(package.sources, plant)},
+        # The package lists every document and every source of the items it names them for,
+        # including sources disqualified or meant for other plants: extras in ERP retire.
+        complete_for={
+            ObjectKind.DOCUMENT: frozenset(i for d in package.documents for i in d.items),
+            ObjectKind.SOURCE: frozenset(s.item for s in package.sources),
+        },
     )
 
 

@@ -28,17 +28,21 @@ _COMPLETE_PER_ITEM = {ObjectKind.DOCUMENT, ObjectKind.SOURCE}
 def diff(desired: TargetState, actual: TargetState) -> list[Step]:
     steps: list[Step] = []
     for kind in ObjectKind:
-        steps.extend(_diff_kind(kind, desired.of_kind(kind), actual.of_kind(kind)))
+        declared = desired.complete_for.get(kind, frozenset())
+        steps.extend(_diff_kind(kind, desired.of_kind(kind), actual.of_kind(kind), declared))
     return steps
 
 
 def _diff_kind(
-    kind: ObjectKind, desired: dict[str, Record], actual: dict[str, Record]
+    kind: ObjectKind,
+    desired: dict[str, Record],
+    actual: dict[str, Record],
+    declared: frozenset[str],
 ) -> Iterator[Step]:
     for key, wanted in desired.items():
         yield _compare(kind, key, wanted, actual.get(key))
     if kind in _COMPLETE_PER_ITEM:
-        yield from _retirements(kind, desired, actual)
+        yield from _retirements(kind, desired, actual, declared)
 
 
 def _compare(kind: ObjectKind, key: str, wanted: Record, current: Record | None) -> Step:
@@ -63,9 +67,12 @@ def changed_fields(wanted: Record, current: Record) -> tuple[str, ...]:
 
 
 def _retirements(
-    kind: ObjectKind, desired: dict[str, Record], actual: dict[str, Record]
+    kind: ObjectKind,
+    desired: dict[str, Record],
+    actual: dict[str, Record],
+    declared: frozenset[str],
 ) -> Iterator[Step]:
-    items_spoken_for = {_item_of(record) for record in desired.values()}
+    items_spoken_for = declared | {_item_of(record) for record in desired.values()}
     for key, current in actual.items():
         if key not in desired and _item_of(current) in items_spoken_for:
             yield Step(kind, Action.RETIRE, key, None, current)

@@ -273,4 +273,7 @@ def test_disqualifying_the_only_source_of_an_item_retires_it_in_erp() -> None:
 
     steps = diff(derive(package, b.at()), actual)
 
-    assert actions(steps) == {(ObjectKind.SOURCE, "B/ACME/M-1"): Action.RETIRE}
+    assert actions(steps) == {
+        (ObjectKind.ITEM, "B"): Action.UNCHANGED,
+        (ObjectKind.SOURCE, "B/ACME/M-1"): Action.RETIRE,
+    }

@@ -84,7 +84,8 @@ def _details(step: Step) -> str:
         return "; ".join(_line_change(c) for c in step.line_changes)
     if step.action is Action.CREATE and step.line_changes:
         return f"{len(step.line_changes)} line(s)"
-    return ", ".join(f for f in step.changed_fields if f != "revision")
+    fields = [f for f in step.changed_fields if f != "revision"]
+    return ", ".join(fields) if fields else ("new revision" if step.changed_fields else "")
 
 
 def _line_change(change: LineChange) -> str:
@@ -104,21 +105,28 @@ def _line_change(change: LineChange) -> str:
     return str(change.find_number)
 
 
+_COUNTED = (Action.CREATE, Action.UPDATE, Action.SUPERSEDE, Action.RETIRE, Action.UNCHANGED)
+
+
 def report_table(report: SyncReport) -> Table:
+    """Per plant: its status and how many objects each action touched; problems only if any."""
+    failed = any(result.error for result in report.plants)
     table = Table(title=f"Result of {report.change}")
-    for column in ("Plant", "Status", "Created", "Updated", "Superseded", "Retired", "Unchanged",
-                   "Problem"):
-        table.add_column(column, overflow="fold")
+    table.add_column("Plant", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    for action in _COUNTED:
+        table.add_column(str(action), justify="right", no_wrap=True)
+    if failed:
+        table.add_column("Problem", overflow="fold")
     for result in report.plants:
-        plan = result.plan
         style = _STATUS_STYLE[result.status]
-        problem = f"{result.error.code}: {result.error.message}" if result.error else ""
+        counts = [str(result.plan.count(a)) for a in _COUNTED]
+        problem = [f"{result.error.code}: {result.error.message}"] if result.error else []
         table.add_row(
             result.plant,
             f"[{style}]{result.status}[/]",
-            *(str(plan.count(a)) for a in (Action.CREATE, Action.UPDATE, Action.SUPERSEDE,
-                                           Action.RETIRE, Action.UNCHANGED)),
-            problem,
+            *counts,
+            *(problem or ([""] if failed else [])),
         )
     return table
 

@@ -19,6 +19,10 @@ def run_sync(pipeline: Pipeline, package: ChangePackage, plants: Sequence[str]) 
     plans = pipeline.plan(package, plants)
     for plan in plans.values():
         print_plan(console, plan)
+    if all(plan.is_empty for plan in plans.values()):
+        report = pipeline.post(package, plans)
+        console.print(report_table(report))
+        return report
     with _progress() as progress:
         tasks = {p: progress.add_task(p, total=len(plan.actionable)) for p, plan in plans.items()}
 

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from plmsync.domain.errors import PackageRejected
 from plmsync.domain.package import ChangePackage
 from plmsync.pipeline.fetch import parse_package
 from tests.unit import builders as b
@@ -135,9 +136,7 @@ def test_a_long_json_number_quantity_keeps_every_digit_at_the_edge() -> None:
         '"PLACEHOLDER"', "0.12345678901234567890123"
     )
 
-    assert oil_quantity(parse_package(text.encode())) == Decimal(
-        "0.12345678901234567890123"
-    )
+    assert oil_quantity(parse_package(text.encode())) == Decimal("0.12345678901234567890123")
 
 
 # --- timestamps, version, unknown fields ----------------------------------------------------
@@ -320,3 +319,68 @@ def test_an_example_with_arbitrary_json_spliced_in_validates_or_raises_validatio
     except ValidationError:
         return
     assert all(type(line.quantity) is Decimal for bom in package.boms for line in bom.lines)
+
+
+# --- the edge: bytes in, a package or PackageRejected out -----------------------------------
+
+
+def with_find_number_text(number: str) -> bytes:
+    text = json.dumps(with_oil_quantity("0.05")).replace(
+        '"find_number": 10', f'"find_number": {number}', 1
+    )
+    return text.encode()
+
+
+def test_the_edge_reads_the_example_like_the_contract_does() -> None:
+    assert parse_package(b.example_json().encode()) == b.example_package()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 100_000,  # nesting deeper than Python's JSON reader recurses
+        b'{"a":' * 5_000 + b"1" + b"}" * 5_000,
+        b'{"schema_version": ' + b"1" * 5_000 + b"}",  # past Python's int digit limit
+        b"\xff\xfe\x00",
+        b"",
+    ],
+    ids=["deep-array", "deep-object", "huge-int", "bad-bytes", "empty"],
+)
+def test_unreadable_bytes_are_rejected_not_crashed_on(raw: bytes) -> None:
+    with pytest.raises(PackageRejected) as caught:
+        parse_package(raw)
+
+    assert caught.value.problems
+
+
+@pytest.mark.parametrize("number", ["1e999999999", "1E-999999999", "-1e5000"])
+def test_an_absurd_exponent_is_rejected_at_once(number: str) -> None:
+    """Validated into an int field, 1e999999999 would build a billion-digit integer."""
+    with pytest.raises(PackageRejected) as caught:
+        parse_package(with_find_number_text(number))
+
+    assert "out of range" in caught.value.problems[0]
+
+
+def test_a_find_number_written_as_a_float_must_be_whole() -> None:
+    assert parse_package(with_find_number_text("10.0")).boms[0].lines[0].find_number == 10
+    with pytest.raises(PackageRejected):
+        parse_package(with_find_number_text("10.5"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(EXAMPLE_PATHS), json_values | plausible), min_size=1, max_size=3
+    )
+)
+def test_the_edge_turns_any_json_into_a_package_or_a_rejection(
+    mutations: list[tuple[tuple[str | int, ...], Any]],
+) -> None:
+    data = b.example_dict()
+    for path, value in mutations:
+        _splice(data, path, value)
+
+    with contextlib.suppress(PackageRejected):
+        package = parse_package(json.dumps(data).encode())
+        assert all(type(ln.quantity) is Decimal for bom in package.boms for ln in bom.lines)

@@ -20,7 +20,7 @@ def parse_package(raw: bytes, *, origin: str = "package") -> ChangePackage:
     """JSON numbers are read as Decimal before validation: pydantic's own JSON parser goes
     through a binary float, which rounds quantities past ~15 significant digits."""
     try:
-        document = json.loads(raw, parse_float=Decimal)
+        document = json.loads(raw, parse_float=_exact_number)
     # ValueError covers JSONDecodeError, UnicodeDecodeError and integers past Python's digit
     # limit; RecursionError is deeply nested input. Each is a bad payload, not a crash.
     except (ValueError, RecursionError) as exc:
@@ -43,6 +43,19 @@ def read_package(path: Path) -> tuple[bytes, ChangePackage]:
         rejected.remedy = "Check the file name and that plmsync may read it."
         raise rejected from None
     return raw, parse_package(raw, origin=str(path))
+
+
+def _exact_number(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, read exactly. An absurd exponent is refused:
+    validating `1e999999999` into an int field (a find number) would build a billion-digit
+    integer and hang the worker; pydantic's own JSON reader rejects it as infinite too."""
+    value = Decimal(text)
+    if abs(value.adjusted()) > _MAX_EXPONENT:
+        raise ValueError(f"number {text[:40]} is out of range (exponent beyond ±{_MAX_EXPONENT})")
+    return value
+
+
+_MAX_EXPONENT = 1000
 
 
 def _describe(error: ErrorDetails) -> str:

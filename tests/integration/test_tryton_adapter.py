@@ -15,6 +15,7 @@ import pytest
 
 from plmsync.config import DEFAULT_UNITS, TrytonTarget
 from plmsync.connectors.erp.tryton.adapter import TrytonErp
+from plmsync.connectors.erp.tryton.floor import write_direct
 from plmsync.connectors.erp.tryton.template import create_database
 from plmsync.domain.errors import AuthError, ConfigError, RejectedError
 from plmsync.domain.plan import Action, Step
@@ -365,3 +366,28 @@ def test_bulk_changes_stay_within_sqlite_limits(tryton_target: TrytonErp) -> Non
     tryton_target.apply(ECO, [step(Action.RETIRE, None, kit) for kit in kits])
     state = tryton_target.read([p.number for p in parts] + [k.number for k in kits])
     assert state.items == {p.number: p for p in renamed}
+
+
+def test_check_requires_the_bridge_module(tryton_database: Path, db: sqlite3.Connection) -> None:
+    db.execute("UPDATE ir_module SET state = 'not activated' WHERE name = 'plmsync_bridge'")
+    db.commit()
+    target = TrytonTarget(database=tryton_database.name)
+    erp = TrytonErp("t", target, units=DEFAULT_UNITS, base_dir=tryton_database.parent)
+    with pytest.raises(ConfigError, match="plmsync_bridge is not activated"):
+        erp.check()
+
+
+def test_the_floor_writes_what_the_adapter_reads(tryton_database: Path) -> None:
+    write_direct(tryton_database, RELEASE)
+    target = TrytonTarget(database=tryton_database.name)
+    erp = TrytonErp("t", target, units=DEFAULT_UNITS, base_dir=tryton_database.parent)
+    assert erp.read(NUMBERS) == RELEASE
+
+
+def test_a_plant_database_must_be_a_sqlite_file(tryton_template: Path, tmp_path: Path) -> None:
+    del tryton_template
+    with pytest.raises(ConfigError, match=r"\*\.sqlite"):
+        create_database(tmp_path / "US01.db", company_name="US01", currency="USD")
+    with pytest.raises(ConfigError, match="ISO 4217"):
+        create_database(tmp_path / "US01.sqlite", company_name="US01", currency="dollar")
+    assert list(tmp_path.iterdir()) == []

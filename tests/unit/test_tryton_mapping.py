@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from plmsync.config import DEFAULT_UNITS
-from plmsync.connectors.erp.tryton import errors, mapping, runtime
+from plmsync.connectors.erp.tryton import errors, mapping, runtime, template
 from plmsync.connectors.erp.tryton.units import UnitTable
 from plmsync.domain.errors import AuthError, ConfigError, RejectedError, TransientError
 
@@ -107,3 +108,23 @@ def test_a_recursive_bom_is_its_own_refusal() -> None:
 def test_python_bugs_are_not_mistaken_for_refusals() -> None:
     assert errors.translate(RecursionError("maximum recursion depth exceeded")) is None
     assert errors.translate(KeyError("x")) is None
+
+
+def test_the_template_cache_follows_plmsync_cache_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PLMSYNC_CACHE_DIR", str(tmp_path))
+    assert template.cache_dir() == tmp_path
+    monkeypatch.delenv("PLMSYNC_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert template.cache_dir() == tmp_path / "xdg" / "plmsync"
+
+
+def test_the_template_key_is_stable_and_short() -> None:
+    assert template.template_key() == template.template_key()
+    assert len(template.template_key()) == 16
+
+
+def test_a_database_is_named_after_its_absolute_path(tmp_path: Path) -> None:
+    name = runtime.database_name(tmp_path / "erp" / "US01.sqlite")
+    assert "/" + name + ".sqlite" == str((tmp_path / "erp" / "US01.sqlite").resolve())

@@ -71,23 +71,33 @@ _MISSING_DATABASE = (
 
 def translate(exc: BaseException, *, model: str = "") -> ConnectorError | ConfigError | None:
     """The plmsync error for a trytond/SQLite exception, or None if it is not one of theirs."""
-    names = [cls.__name__ for cls in type(exc).__mro__]
+    names = {cls.__name__ for cls in type(exc).__mro__}
     text = _text(exc)
+    return _by_message(text, model) or _by_class(names, text, model) or _refusal(exc, text, model)
+
+
+def _by_message(text: str, model: str) -> ConnectorError | ConfigError | None:
+    """SQLite reports these as OperationalError too, but retrying cannot cure them."""
     if any(marker in text for marker in _MISSING_DATABASE):
         return ConfigError(f"Tryton database unusable: {text}")
     if any(marker in text for marker in _TOO_LARGE):
-        return rejected(
-            f"Tryton call too large for SQLite{_on(model)}: {text}",
-            code=BATCH_TOO_LARGE,
-            model=model,
-            erp_text=text,
-        )
-    if _AUTH.intersection(names):
+        message = f"Tryton call too large for SQLite{_on(model)}: {text}"
+        return rejected(message, code=BATCH_TOO_LARGE, model=model, erp_text=text)
+    return None
+
+
+def _by_class(names: set[str], text: str, model: str) -> ConnectorError | None:
+    if _AUTH & names:
         return AuthError(f"Tryton refused access{_on(model)}: {text}")
-    if _TRANSIENT.intersection(names):
+    if _TRANSIENT & names:
         return TransientError(f"Tryton database busy or unreachable{_on(model)}: {text}")
-    code = next((_REJECTION_CODES[n] for n in names if n in _REJECTION_CODES), None)
-    if code is None or not _REFUSALS.intersection(names):
+    return None
+
+
+def _refusal(exc: BaseException, text: str, model: str) -> RejectedError | None:
+    mro = [cls.__name__ for cls in type(exc).__mro__]
+    code = next((_REJECTION_CODES[name] for name in mro if name in _REJECTION_CODES), None)
+    if code is None or not _REFUSALS.intersection(mro):
         return None  # not a refusal by Tryton (e.g. Python's own RecursionError): a bug
     message = f"Tryton refused the write{_on(model)}: {text}"
     return rejected(message, code=code, model=model, erp_text=text, details=_details(exc))

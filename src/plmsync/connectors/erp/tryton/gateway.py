@@ -2,7 +2,7 @@
 
 Readers and writers only talk to a `Gateway`, with ids in and ids out, exactly the shape of
 Tryton's RPC methods. The in-process gateway below wraps the pool inside an open transaction;
-an XML-RPC gateway (proteus `Model.get(name)._proxy`) can implement the same five calls.
+an XML-RPC gateway (proteus `Model.get(name)._proxy`) can implement the same calls.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ class Gateway(Protocol):
     def write(self, model: str, changes: Sequence[tuple[Sequence[int], Values]]) -> None: ...
 
     def delete(self, model: str, ids: Sequence[int]) -> None: ...
+
+    def call(self, model: str, method: str, *args: Any) -> Any:
+        """Any other RPC-callable class method (e.g. `res.user.get_preferences`)."""
 
 
 class Session(Protocol):
@@ -76,6 +79,10 @@ class PoolGateway:
             Model = self._get(model)
             with _translated(model):
                 Model.delete(Model.browse(list(ids)))
+
+    def call(self, model: str, method: str, *args: Any) -> Any:
+        with _translated(model):
+            return getattr(self._get(model), method)(*args)
 
     def _get(self, model: str) -> Any:
         return self._pool.get(model)

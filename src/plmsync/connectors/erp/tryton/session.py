@@ -100,10 +100,7 @@ class TrytonSession:
 
 def _preferences(gateway: Gateway) -> dict[str, Any]:
     """The user's context (company, language…): record rules follow the user's company."""
-    from trytond.pool import Pool
-
-    del gateway  # preferences are a method of res.user, not one of the gateway's calls
-    return dict(Pool().get("res.user").get_preferences(context_only=True))
+    return dict(gateway.call("res.user", "get_preferences", True))
 
 
 @contextmanager

@@ -56,6 +56,7 @@ _CURRENCIES = {
 def create_database(path: Path, *, company_name: str, currency: str) -> None:
     """Create the plant database `path` (`*.sqlite`, must not exist) for one company."""
     _check_currency(currency)
+    runtime.database_name(path)  # refuses a name trytond could not open, before copying
     clone(ensure_template(), path)
     TrytonSession(path, login=ADMIN_LOGIN).run_as_root(
         partial(_rename_company, name=company_name, currency=currency)

@@ -19,4 +19,9 @@ _STAGEABLE: dict[ObjectKind, frozenset[Action]] = {
 
 
 def stageable(plan: Plan) -> tuple[Step, ...]:
-    return tuple(s for s in plan.actionable if s.action in _STAGEABLE.get(s.kind, frozenset()))
+    return tuple(s for s in plan.actionable if is_stageable(s))
+
+
+def is_stageable(step: Step) -> bool:
+    """The same choice for a loose step (an ERP's `stage` receives steps, not a plan)."""
+    return step.action in _STAGEABLE.get(step.kind, frozenset())

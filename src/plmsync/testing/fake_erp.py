@@ -13,7 +13,11 @@ What it keeps, like Tryton:
   first and the earlier ones stay after it;
 - superseded documents stay stored but inactive, so `read` shows the current revision only;
   retired sources are deactivated, never deleted;
-- every `apply` call is all-or-nothing: on any error the tables are restored.
+- every `apply` call is all-or-nothing: on any error the tables are restored;
+- `stage` keeps a future revision out of use: a staged BOM goes last on the product's list
+  (or on no list when the product has no BOM in use yet, since the first entry is in use), a
+  staged routing on no list; `apply` finds a staged record by item and revision and puts it
+  first, so a revision keeps one id from staging to use.
 
 What it rejects, like Tryton: a unit not in its unit table (`ConfigError`), a quantity finer
 than its unit keeps (`RejectedError` `PLMSYNC-ERP-UNIT-PRECISION`), a record referring to a
@@ -21,7 +25,8 @@ product it does not have (`RejectedError`).
 
 Failure seams for tests (plain attributes, settable at any time):
 - `unavailable=True`: `check`, `read` and `apply` raise `TransientError`;
-- `reject_keys={"PMP-40"}`: `apply` raises `RejectedError` on a step with one of these keys.
+- `reject_keys={"PMP-40"}`: `apply` and `stage` raise `RejectedError` on a step with one of
+  these keys.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from plmsync.domain.state import (
     TargetState,
     state_of,
 )
+from plmsync.pipeline.stage import is_stageable
 from plmsync.ports.erp import ChangeRef, ErpCapabilities, Posting
 from plmsync.testing.fake_tables import Model, StoredRow, Tables, WriteCall, item_of
 
@@ -57,6 +63,7 @@ _TRYTON_DEFAULT_DIGITS = 2
 PRECISION_CODE = "PLMSYNC-ERP-UNIT-PRECISION"
 
 R = TypeVar("R", ItemRecord, BomRecord, RoutingRecord, DocumentRecord, SourceRecord)
+T = TypeVar("T")
 Poster = Callable[[ChangeRef, Step], tuple[Model, list[StoredRow]]]
 
 
@@ -93,6 +100,11 @@ class InMemoryErp:
             ObjectKind.DOCUMENT: self._post_document,
             ObjectKind.SOURCE: self._post_source,
         }
+        self._stagers: dict[ObjectKind, Poster] = {
+            ObjectKind.ITEM: self._stage_item,
+            ObjectKind.BOM: self._stage_bom,
+            ObjectKind.ROUTING: self._stage_routing,
+        }
 
     # --- the ErpTarget port ---------------------------------------------------------------
 
@@ -112,12 +124,13 @@ class InMemoryErp:
 
     def apply(self, change: ChangeRef, steps: Sequence[Step]) -> list[Posting]:
         self._require_available()
-        before = self._tables.snapshot()
-        try:
-            return [self._apply(change, s) for s in steps if s.action is not Action.UNCHANGED]
-        except BaseException:
-            self._tables = before  # all-or-nothing, like a database transaction
-            raise
+        actionable = [s for s in steps if s.action is not Action.UNCHANGED]
+        return self._atomically(lambda: [self._post(self._posters, change, s) for s in actionable])
+
+    def stage(self, change: ChangeRef, steps: Sequence[Step]) -> list[Posting]:
+        self._require_available()
+        wanted = [s for s in steps if is_stageable(s)]
+        return self._atomically(lambda: [self._post(self._stagers, change, s) for s in wanted])
 
     def close(self) -> None:
         """Nothing to release: the tables live as long as the object."""
@@ -151,13 +164,21 @@ class InMemoryErp:
 
     # --- posting --------------------------------------------------------------------------
 
-    def _apply(self, change: ChangeRef, step: Step) -> Posting:
+    def _atomically(self, work: Callable[[], T]) -> T:
+        before = self._tables.snapshot()
+        try:
+            return work()
+        except BaseException:
+            self._tables = before  # all-or-nothing, like a database transaction
+            raise
+
+    def _post(self, posters: Mapping[ObjectKind, Poster], change: ChangeRef, step: Step) -> Posting:
         if step.key in self.reject_keys:
             raise RejectedError(
                 f"{self.name} refused {step.kind} {step.key} (rejection requested by a test)",
                 object_key=step.key,
             )
-        model, rows = self._posters[step.kind](change, step)
+        model, rows = posters[step.kind](change, step)
         return Posting(step.key, step.kind, step.action.value, model, tuple(r.id for r in rows))
 
     def _post_item(self, change: ChangeRef, step: Step) -> tuple[Model, list[StoredRow]]:
@@ -166,11 +187,15 @@ class InMemoryErp:
         return Model.PRODUCT, [self._upsert(Model.PRODUCT, item, change, step.key, _any)]
 
     def _post_bom(self, change: ChangeRef, step: Step) -> tuple[Model, list[StoredRow]]:
+        bom = self._acceptable_bom(step)
+        return Model.BOM, [self._put_in_use(Model.BOM, bom, change, step.key)]
+
+    def _acceptable_bom(self, step: Step) -> BomRecord:
         bom = _desired(step, BomRecord)
         self._require_products([bom.item, *(line.component for line in bom.lines)], step.key)
         for line in bom.lines:
             self._require_precision(line, step.key)
-        return Model.BOM, [self._put_in_use(Model.BOM, bom, change, step.key)]
+        return bom
 
     def _post_routing(self, change: ChangeRef, step: Step) -> tuple[Model, list[StoredRow]]:
         routing = _desired(step, RoutingRecord)
@@ -195,6 +220,49 @@ class InMemoryErp:
         self._require_products([source.item], step.key)
         row = self._upsert(Model.PRODUCT_SUPPLIER, source, change, step.key, _same_key(source))
         return Model.PRODUCT_SUPPLIER, [row]
+
+    # --- staging --------------------------------------------------------------------------
+
+    def _stage_item(self, change: ChangeRef, step: Step) -> tuple[Model, list[StoredRow]]:
+        item = _desired(step, ItemRecord)
+        existing = self._tables.find(Model.PRODUCT, item.number, _any)
+        if existing is not None and existing.active:
+            # The plan was made before someone created it; production may use it already.
+            return Model.PRODUCT, [existing]
+        return self._post_item(change, step)
+
+    def _stage_bom(self, change: ChangeRef, step: Step) -> tuple[Model, list[StoredRow]]:
+        bom = self._acceptable_bom(step)
+        return Model.BOM, [self._stage_revision(Model.BOM, bom, change, step.key, listed=True)]
+
+    def _stage_routing(self, change: ChangeRef, step: Step) -> tuple[Model, list[StoredRow]]:
+        routing = _desired(step, RoutingRecord)
+        self._require_products([routing.item], step.key)
+        row = self._stage_revision(Model.ROUTING, routing, change, step.key, listed=False)
+        return Model.ROUTING, [row]
+
+    def _stage_revision(
+        self,
+        model: Model,
+        record: BomRecord | RoutingRecord,
+        change: ChangeRef,
+        step_key: str,
+        *,
+        listed: bool,
+    ) -> StoredRow:
+        """Store a revision out of use: after the one in use when `listed` (like a Tryton BOM
+        linked last), else on no list (like a Tryton routing, or a product's first BOM)."""
+        in_use = self._tables.of_item(model, record.item)[:1]
+        if in_use and _revision(in_use[0].record) == record.revision:
+            return in_use[0]  # already in use: rewriting it now would change production early
+        row = self._tables.find(model, record.item, _same_revision(record))
+        if row is None:
+            row = self._tables.create(model, record, change, step_key, listed=False)
+        else:
+            row = self._tables.write(row, change, step_key, record=record, active=True)
+        if listed and in_use:
+            self._tables.put_last(row, step_key)
+        return row
 
     # --- storage rules --------------------------------------------------------------------
 

@@ -59,12 +59,18 @@ class Tables:
     by_item: dict[Model, dict[str, list[int]]] = field(
         default_factory=lambda: {model: {} for model in Model}
     )
+    # model → item number → ids of staged rows on no product's list (Tryton: a BOM record not
+    # linked to the product), because listing them would put them in use.
+    unlisted: dict[Model, dict[str, list[int]]] = field(
+        default_factory=lambda: {model: {} for model in Model}
+    )
     writes: list[WriteCall] = field(default_factory=list)
 
     def snapshot(self) -> Tables:
         return Tables(
             rows={model: dict(rows) for model, rows in self.rows.items()},
-            by_item={m: {k: list(v) for k, v in d.items()} for m, d in self.by_item.items()},
+            by_item=_copy_index(self.by_item),
+            unlisted=_copy_index(self.unlisted),
             writes=list(self.writes),
         )
 
@@ -72,15 +78,20 @@ class Tables:
         """The item's rows of this model, in list order (for BOMs and routings: in use first)."""
         return [self.rows[model][i] for i in self.by_item[model].get(item, ())]
 
-    def find(
-        self, model: Model, item: str, matches: Callable[[Record], bool]
-    ) -> StoredRow | None:
-        return next((row for row in self.of_item(model, item) if matches(row.record)), None)
+    def find(self, model: Model, item: str, matches: Callable[[Record], bool]) -> StoredRow | None:
+        """The first matching row of the item, listed or not: staged rows must be found again."""
+        unlisted = [self.rows[model][i] for i in self.unlisted[model].get(item, ())]
+        candidates = [*self.of_item(model, item), *unlisted]
+        return next((row for row in candidates if matches(row.record)), None)
 
-    def create(self, model: Model, record: Record, change: ChangeRef, step_key: str) -> StoredRow:
+    def create(
+        self, model: Model, record: Record, change: ChangeRef, step_key: str, *, listed: bool = True
+    ) -> StoredRow:
+        """A new row, at the end of its item's list, or on no list at all (`listed=False`)."""
         row = StoredRow(model, len(self.rows[model]) + 1, record, change)
         self.rows[model][row.id] = row
-        self.by_item[model].setdefault(item_of(record), []).append(row.id)
+        index = self.by_item if listed else self.unlisted
+        index[model].setdefault(item_of(record), []).append(row.id)
         self._log(model, "create", row.id, step_key)
         return row
 
@@ -108,14 +119,40 @@ class Tables:
 
     def put_first(self, row: StoredRow, step_key: str) -> None:
         """Make `row` the one in use; the others keep their order behind it."""
-        ids = self.by_item[row.model][item_of(row.record)]
-        if ids[0] == row.id:
+        ids = self._listing(row)
+        if ids and ids[0] == row.id:
             return
-        ids.remove(row.id)
+        if row.id in ids:
+            ids.remove(row.id)
         ids.insert(0, row.id)
-        # Reordering a product's BOMs is a write on the product.
+        self._log_product_write(row, step_key)
+
+    def put_last(self, row: StoredRow, step_key: str) -> None:
+        """List an unlisted row after the others (not in use, but on the product's list)."""
+        ids = self._listing(row)
+        if row.id not in ids:
+            ids.append(row.id)
+            self._log_product_write(row, step_key)
+
+    def is_listed(self, row: StoredRow) -> bool:
+        return row.id in self.by_item[row.model].get(item_of(row.record), ())
+
+    def _listing(self, row: StoredRow) -> list[int]:
+        """The item's list, with `row` taken off the unlisted index (the caller lists it)."""
+        item = item_of(row.record)
+        unlisted = self.unlisted[row.model].get(item, [])
+        if row.id in unlisted:
+            unlisted.remove(row.id)
+        return self.by_item[row.model].setdefault(item, [])
+
+    def _log_product_write(self, row: StoredRow, step_key: str) -> None:
+        # Changing a product's list of BOMs is a write on the product.
         product = self.by_item[Model.PRODUCT][item_of(row.record)][0]
         self._log(Model.PRODUCT, "write", product, step_key)
 
     def _log(self, model: Model, operation: str, record_id: int, step_key: str) -> None:
         self.writes.append(WriteCall(model, operation, record_id, step_key))
+
+
+def _copy_index(index: dict[Model, dict[str, list[int]]]) -> dict[Model, dict[str, list[int]]]:
+    return {model: {item: list(ids) for item, ids in d.items()} for model, d in index.items()}

@@ -1,0 +1,99 @@
+"""Engines for the two dialects the store speaks.
+
+SQLite (embedded, one file): WAL so readers never wait for the writer, `synchronous=FULL`
+so a committed transaction survives a power cut, a busy timeout, foreign keys on. pysqlite's
+own transaction handling is switched off (it would BEGIN lazily, as DEFERRED, on the first
+write): SQLAlchemy's `begin` event emits the BEGIN itself, and a connection marked with
+`WRITE` begins with `BEGIN IMMEDIATE`, taking the write lock up front. Concurrent writers
+from several processes then queue on the busy timeout instead of failing half way with
+"database is locked" when a read lock cannot be upgraded. Reads begin DEFERRED and see one
+consistent snapshot without blocking anyone.
+
+PostgreSQL (`postgresql+psycopg://…`): READ COMMITTED; the store locks rows with
+`FOR UPDATE [SKIP LOCKED]` where it must.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.pool import StaticPool
+
+from plmsync.persistence.canonical import dumps
+
+# Execution options of a write transaction (see `writer`).
+WRITE: dict[str, Any] = {"plmsync_begin": "BEGIN IMMEDIATE"}
+BUSY_TIMEOUT_S = 30.0
+
+
+def make_url(url: str | Path | sa.URL) -> sa.URL:
+    """A SQLAlchemy URL from what an operator writes: a URL, or a plain path to a SQLite file.
+    `postgresql://` (no driver) means psycopg 3, the driver plmsync ships with."""
+    if isinstance(url, sa.URL):
+        parsed = url
+    elif isinstance(url, Path) or "://" not in url:
+        return sa.URL.create("sqlite", database=str(Path(url).expanduser().resolve()))
+    else:
+        parsed = sa.make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def is_sqlite(url: sa.URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def is_sqlite_memory(url: sa.URL) -> bool:
+    return is_sqlite(url) and url.database in (None, "", ":memory:")
+
+
+def create_engine(url: str | Path | sa.URL, *, busy_timeout: float = BUSY_TIMEOUT_S) -> sa.Engine:
+    parsed = make_url(url)
+    if is_sqlite(parsed):
+        return _sqlite_engine(parsed, busy_timeout)
+    return sa.create_engine(parsed, pool_pre_ping=True, json_serializer=dumps)
+
+
+def writer(engine: sa.Engine) -> sa.Engine:
+    """The same engine (same pool) whose transactions take the write lock when they begin."""
+    return engine.execution_options(**WRITE)
+
+
+def _sqlite_engine(url: sa.URL, busy_timeout: float) -> sa.Engine:
+    memory = is_sqlite_memory(url)
+    if memory:  # one shared connection, or every connection would see its own empty database
+        engine = sa.create_engine(
+            url,
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+            json_serializer=dumps,
+        )
+    else:
+        engine = sa.create_engine(
+            url, connect_args={"timeout": busy_timeout}, json_serializer=dumps
+        )
+    _install_sqlite_hooks(engine, busy_timeout, wal=not memory)
+    return engine
+
+
+def _install_sqlite_hooks(engine: sa.Engine, busy_timeout: float, *, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # autocommit: SQLAlchemy emits BEGIN itself
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            if wal:
+                cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql(connection.get_execution_options().get("plmsync_begin", "BEGIN"))

@@ -1,0 +1,203 @@
+"""Sync jobs: claim with a lease, heartbeat, reclaim from dead workers, move along `ALLOWED`.
+
+Every change of state writes a `job_transitions` row in the same transaction. Claiming is
+one write transaction: on SQLite, BEGIN IMMEDIATE means one claimer at a time; on
+PostgreSQL, `FOR UPDATE SKIP LOCKED` lets claimers pass each other's rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from typing import Any
+
+import sqlalchemy as sa
+
+from plmsync.engine.errors import LEASE_EXPIRED, IllegalTransition, LeaseLost
+from plmsync.engine.model import ALLOWED, Job, JobState, Transition
+from plmsync.persistence import rows
+from plmsync.persistence.base import StoreBase, one
+from plmsync.persistence.tables import events, job_transitions, jobs
+
+_CLAIMABLE = [state.value for state in JobState if state.claimable]
+_TERMINAL = [state.value for state in JobState if state.terminal]
+
+
+class JobsMixin(StoreBase):
+    def claim(self, worker: str, now: dt.datetime, lease: dt.timedelta) -> Job | None:
+        due = sa.or_(jobs.c.run_after.is_(None), jobs.c.run_after <= now)
+        query = (
+            sa.select(jobs.c.id, jobs.c.state)
+            .where(jobs.c.state.in_(_CLAIMABLE), due)
+            .order_by(jobs.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        with self._write() as connection:
+            row = connection.execute(query).first()
+            if row is None:
+                return None
+            lease_values = {"lease_owner": worker, "lease_expires_at": now + lease}
+            move(
+                connection,
+                row.id,
+                JobState(row.state),
+                JobState.RUNNING,
+                now,
+                f"claimed by {worker}",
+                lease_values,
+            )
+            return _job(connection, row.id)
+
+    def heartbeat(self, job: int, worker: str, until: dt.datetime) -> bool:
+        held = sa.and_(
+            jobs.c.id == job,
+            jobs.c.state == JobState.RUNNING.value,
+            jobs.c.lease_owner == worker,
+        )
+        with self._write() as connection:
+            result = connection.execute(
+                sa.update(jobs).where(held).values(lease_expires_at=until, updated_at=self._now())
+            )
+            return result.rowcount == 1
+
+    def reclaim_expired(self, now: dt.datetime) -> list[Job]:
+        query = (
+            sa.select(jobs.c.id, jobs.c.lease_owner)
+            .where(jobs.c.state == JobState.RUNNING.value, jobs.c.lease_expires_at < now)
+            .order_by(jobs.c.id)
+            .with_for_update(skip_locked=True)
+        )
+        with self._write() as connection:
+            expired = connection.execute(query).all()
+            for row in expired:
+                _reclaim(connection, row.id, row.lease_owner, now)
+            return [_job(connection, row.id) for row in expired]
+
+    def transition(
+        self,
+        job: int,
+        to: JobState,
+        *,
+        reason: str = "",
+        worker: str | None = None,
+        run_after: dt.datetime | None = None,
+        error_code: str = "",
+        error_message: str = "",
+        count_attempt: bool = False,
+    ) -> Job:
+        to = JobState(to)
+        values: dict[str, Any] = {"run_after": run_after}
+        if error_code:
+            values["last_error_code"] = error_code
+        if error_message:
+            values["last_error_message"] = error_message
+        if count_attempt:
+            values["attempts"] = jobs.c.attempts + 1
+        with self._write() as connection:
+            row = one(connection, _for_update(job), "job", job)
+            current = JobState(row["state"])
+            _check_move(job, current, to, worker, row["lease_owner"])
+            move(connection, job, current, to, self._now(), reason, values)
+            return _job(connection, job)
+
+    def job(self, job: int) -> Job:
+        with self._read() as connection:
+            return _job(connection, job)
+
+    def jobs(
+        self, *, change_number: str | None = None, states: Collection[JobState] = ()
+    ) -> list[Job]:
+        query = sa.select(jobs)
+        if change_number is not None:
+            query = query.where(jobs.c.change_number == change_number)
+        if states:
+            query = query.where(jobs.c.state.in_([JobState(s).value for s in states]))
+        return self._jobs(query)
+
+    def transitions(self, job: int) -> list[Transition]:
+        query = sa.select(job_transitions).where(job_transitions.c.job == job)
+        with self._read() as connection:
+            found = connection.execute(query.order_by(job_transitions.c.id)).mappings()
+            return [rows.transition_from(row) for row in found]
+
+    def due_staged(self, as_of: dt.date) -> list[Job]:
+        return self._jobs(
+            sa.select(jobs).where(
+                jobs.c.state == JobState.STAGED.value, jobs.c.effective_from <= as_of
+            )
+        )
+
+    def pending_revisions(self, plant: str, exclude_job: int) -> list[tuple[Job, bytes]]:
+        query = (
+            sa.select(jobs, events.c.raw)
+            .join(events, events.c.id == jobs.c.event)
+            .where(
+                jobs.c.plant == plant,
+                jobs.c.id != exclude_job,
+                jobs.c.state.not_in(_TERMINAL),
+            )
+            .order_by(jobs.c.id)
+        )
+        with self._read() as connection:
+            found = connection.execute(query).mappings()
+            return [(rows.job_from(row), bytes(row["raw"])) for row in found]
+
+    def _jobs(self, query: sa.Select[Any]) -> list[Job]:
+        with self._read() as connection:
+            found = connection.execute(query.order_by(jobs.c.id)).mappings()
+            return [rows.job_from(row) for row in found]
+
+
+def move(
+    connection: sa.Connection,
+    job: int,
+    before: JobState | None,
+    to: JobState,
+    at: dt.datetime,
+    reason: str,
+    values: dict[str, Any],
+) -> None:
+    """Set the job's state (and `values`) and write its transition row. Leaving running
+    always drops the lease."""
+    if before is JobState.RUNNING:
+        values = {**values, "lease_owner": "", "lease_expires_at": None}
+    connection.execute(
+        sa.update(jobs).where(jobs.c.id == job).values(state=to.value, updated_at=at, **values)
+    )
+    connection.execute(
+        sa.insert(job_transitions).values(
+            job=job,
+            from_state=None if before is None else before.value,
+            to_state=to.value,
+            at=at,
+            reason=reason,
+        )
+    )
+
+
+def _reclaim(connection: sa.Connection, job: int, owner: str, now: dt.datetime) -> None:
+    """A crashed run counts as an attempt, so a job that kills its worker cannot loop forever."""
+    reason = f"lease expired: worker {owner} stopped heartbeating"
+    values = {
+        "run_after": now,
+        "attempts": jobs.c.attempts + 1,
+        "last_error_code": LEASE_EXPIRED,
+        "last_error_message": reason,
+    }
+    move(connection, job, JobState.RUNNING, JobState.RETRYING, now, reason, values)
+
+
+def _check_move(job: int, current: JobState, to: JobState, worker: str | None, holder: str) -> None:
+    if worker is not None and (current is not JobState.RUNNING or holder != worker):
+        raise LeaseLost(job, worker, holder if current is JobState.RUNNING else "")
+    if to not in ALLOWED[current]:
+        raise IllegalTransition(job, current, to)
+
+
+def _for_update(job: int) -> sa.Select[Any]:
+    return sa.select(jobs.c.state, jobs.c.lease_owner).where(jobs.c.id == job).with_for_update()
+
+
+def _job(connection: sa.Connection, job: int) -> Job:
+    return rows.job_from(one(connection, sa.select(jobs).where(jobs.c.id == job), "job", job))

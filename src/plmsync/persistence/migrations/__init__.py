@@ -1,0 +1,1 @@
+"""Alembic environment of the store, inside the package (no alembic.ini: see `migrate.py`)."""

@@ -391,3 +391,54 @@ def test_a_plant_database_must_be_a_sqlite_file(tryton_template: Path, tmp_path:
     with pytest.raises(ConfigError, match="ISO 4217"):
         create_database(tmp_path / "US01.sqlite", company_name="US01", currency="dollar")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- staged effectivity ---------------------------------------------------------------------
+
+
+def test_a_staged_revision_is_prepared_but_not_in_use(
+    tryton_target: TrytonErp, db: sqlite3.Connection
+) -> None:
+    released(tryton_target)
+    rev_b = BomRecord("PMP-1", "B", PUMP_BOM.lines[:2])
+    routing_b = RoutingRecord("PMP-1", "B", PUMP_ROUTING.operations[:1])
+    pump_b = ItemRecord("PMP-1", "B", "Pump", "EA", "assembly", "make", PUMP.description)
+    staged = tryton_target.stage(
+        ECO,
+        [
+            step(Action.UPDATE, pump_b, PUMP),  # not stageable: waits for the effective date
+            step(Action.SUPERSEDE, rev_b, PUMP_BOM),
+            step(Action.SUPERSEDE, routing_b, PUMP_ROUTING),
+        ],
+    )
+    assert [(p.kind.value, p.action) for p in staged] == [
+        ("bom", "supersede"),
+        ("routing", "supersede"),
+    ]
+    assert tryton_target.read(NUMBERS) == RELEASE  # production still sees revision A
+    assert first_bom(db, "PMP-1")[0] == "PMP-1 rev A"
+    assert tryton_target.stage(ECO, [step(Action.SUPERSEDE, rev_b, PUMP_BOM)])[0] == staged[0]
+
+
+def test_activation_puts_the_staged_records_in_use(tryton_target: TrytonErp) -> None:
+    released(tryton_target)
+    rev_b = BomRecord("PMP-1", "B", PUMP_BOM.lines[:2])
+    routing_b = RoutingRecord("PMP-1", "B", PUMP_ROUTING.operations[:1])
+    steps = [
+        step(Action.SUPERSEDE, rev_b, PUMP_BOM),
+        step(Action.SUPERSEDE, routing_b, PUMP_ROUTING),
+    ]
+    staged = tryton_target.stage(ECO, steps)
+    applied = tryton_target.apply(ECO, steps)
+    assert [p.record_ids for p in applied] == [p.record_ids for p in staged]
+    state = tryton_target.read(["PMP-1"])
+    assert (state.boms["PMP-1"], state.routings["PMP-1"]) == (rev_b, routing_b)
+
+
+def test_new_items_and_their_bom_can_be_staged_before_release(tryton_target: TrytonErp) -> None:
+    staged = tryton_target.stage(REL, creates([PUMP, GEAR, SCREW, OIL, PUMP_BOM, DRAWING]))
+    assert {p.kind.value for p in staged} == {"item", "bom"}  # the drawing waits
+    before = tryton_target.read(NUMBERS)
+    assert set(before.items) == {"PMP-1", "GR-1", "SCR-1", "OIL-1"} and before.boms == {}
+    tryton_target.apply(REL, creates([PUMP_BOM, PUMP_ROUTING, DRAWING, GEAR_SOURCE]))
+    assert tryton_target.read(NUMBERS) == RELEASE

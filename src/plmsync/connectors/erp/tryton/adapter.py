@@ -8,7 +8,7 @@ nothing behind. The `Session` seam (gateway.py) is where an XML-RPC transport wo
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 from plmsync.config import TrytonTarget, UnitMapping, WorkspaceConfig
@@ -16,11 +16,19 @@ from plmsync.connectors.erp.tryton.gateway import Gateway, Session
 from plmsync.connectors.erp.tryton.reader import read_state
 from plmsync.connectors.erp.tryton.session import TrytonSession
 from plmsync.connectors.erp.tryton.units import UOM_FIELDS, UnitTable
-from plmsync.connectors.erp.tryton.writer import WriteContext, referenced_items, write_steps
+from plmsync.connectors.erp.tryton.writer import (
+    WriteContext,
+    referenced_items,
+    stage_steps,
+    write_steps,
+)
 from plmsync.domain.errors import ConfigError
 from plmsync.domain.plan import Action, Step
 from plmsync.domain.state import TargetState
+from plmsync.pipeline.stage import is_stageable
 from plmsync.ports.erp import ChangeRef, ErpCapabilities, Posting
+
+StepWriter = Callable[[WriteContext, Sequence[Step]], list[Posting]]
 
 BRIDGE_MODULE = "plmsync_bridge"
 
@@ -78,6 +86,14 @@ class TrytonErp:
         return self._open().run(lambda gw: read_state(gw, units, wanted), readonly=True)
 
     def apply(self, change: ChangeRef, steps: Sequence[Step]) -> list[Posting]:
+        return self._post(change, steps, write_steps)
+
+    def stage(self, change: ChangeRef, steps: Sequence[Step]) -> list[Posting]:
+        """Prepare a future-effective change: new items, BOM and routing revisions not in use
+        (unlinked records); `apply` at the effective date finds and links them."""
+        return self._post(change, [s for s in steps if is_stageable(s)], stage_steps)
+
+    def _post(self, change: ChangeRef, steps: Sequence[Step], writer: StepWriter) -> list[Posting]:
         actionable = [step for step in steps if step.action is not Action.UNCHANGED]
         if not actionable:
             return []
@@ -87,7 +103,7 @@ class TrytonErp:
         def post(gateway: Gateway) -> list[Posting]:
             context = WriteContext(gateway, units, change, company, _currency(gateway, company))
             context.refresh(sorted(referenced_items(actionable)))
-            return write_steps(context, actionable)
+            return writer(context, actionable)
 
         return session.run(post)
 

@@ -27,7 +27,7 @@ from plmsync.connectors.erp.tryton.reader import (
 )
 from plmsync.connectors.erp.tryton.session import TrytonSession
 from plmsync.connectors.erp.tryton.units import UOM_FIELDS, UnitTable
-from plmsync.connectors.erp.tryton.writer.boms import LINES_PER_CREATE
+from plmsync.connectors.erp.tryton.writer.bom_records import LINES_PER_CREATE
 from plmsync.connectors.erp.tryton.writer.items import TEMPLATES_PER_CREATE
 from plmsync.domain.state import (
     BomLineRecord,

@@ -1,10 +1,11 @@
 """BOMs → `production.bom` (one per item revision) linked first on the product.
 
-Tryton produces with the first BOM in `product.boms`. A revision not in use yet becomes a new
-BOM named `<item> rev <revision>` whose link goes first; older links stay after it, so history
-stays visible and a cut-back is a reorder. When the wanted revision is already the one in use
-(an update, or a replayed step), its lines are rewritten in place instead: one revision, one
-BOM id, however often a step is delivered.
+Tryton produces with the first BOM in `product.boms`. `apply` makes the wanted revision that
+first BOM: the revision in use gets its lines rewritten (an update, or a replayed step);
+any other revision's record (staged earlier, or an older one coming back) is reused or
+created and its link goes first, older links staying after it, so history stays visible and a
+cut-back is a reorder. `stage` only prepares the record, unlinked, so production keeps
+building the revision in use until the change's effective date.
 """
 
 from __future__ import annotations
@@ -12,15 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from plmsync.connectors.erp.tryton import mapping, reader
-from plmsync.connectors.erp.tryton.products import (
-    PRODUCT,
-    Product,
-    batches,
-    search_in,
-    write_products,
-)
-from plmsync.connectors.erp.tryton.reader import BOM, BOM_INPUT, PRODUCT_BOM, ROUTING, Link
+from plmsync.connectors.erp.tryton import reader
+from plmsync.connectors.erp.tryton.products import Product, search_in
+from plmsync.connectors.erp.tryton.reader import BOM, PRODUCT_BOM, ROUTING, Link
+from plmsync.connectors.erp.tryton.writer import bom_records
 from plmsync.connectors.erp.tryton.writer.context import (
     WriteContext,
     desired,
@@ -28,13 +24,14 @@ from plmsync.connectors.erp.tryton.writer.context import (
     of_actions,
     posting,
 )
+from plmsync.connectors.erp.tryton.writer.cycles import refuse_cycles
 from plmsync.domain.plan import Action, Step
-from plmsync.domain.state import BomLineRecord, BomRecord
+from plmsync.domain.state import BomRecord
 from plmsync.ports.erp import Posting
 
-LINES_PER_CREATE = 300
 SEQUENCE_STEP = 10
 Change = tuple[list[int], dict[str, Any]]
+InUse = dict[str, tuple[Link, str]]  # item → (link in use, PLM revision of its BOM)
 
 
 def write_boms(context: WriteContext, steps: Sequence[Step]) -> list[Posting]:
@@ -42,13 +39,30 @@ def write_boms(context: WriteContext, steps: Sequence[Step]) -> list[Posting]:
     boms = [desired(step, BomRecord) for step in wanted]
     in_use = in_use_revisions(context, [bom.item for bom in boms])
     current = [bom for bom in boms if _revision_in_use(in_use, bom.item) == bom.revision]
-    ids = _rewrite(context, current, {item: link for item, (link, _) in in_use.items()})
-    ids |= _create(context, [bom for bom in boms if bom not in current])
+    ids = {bom.item: in_use[bom.item][0].bom for bom in current}
+    bom_records.rewrite(context, current, ids)
+    others = [bom for bom in boms if bom not in current]
+    ids |= bom_records.ensure(context, others)
+    _put_first(context, others, [ids[bom.item] for bom in others])
     postings = [posting(step, BOM, [ids[bom.item]]) for step, bom in _pairs(wanted, boms)]
     return postings + _retire(context, of_actions(steps, Action.RETIRE))
 
 
-def in_use_revisions(context: WriteContext, items: Sequence[str]) -> dict[str, tuple[Link, str]]:
+def stage_boms(context: WriteContext, steps: Sequence[Step]) -> list[Posting]:
+    """Prepare new revisions, unlinked; a revision already in use is left untouched."""
+    wanted = of_actions(steps, Action.CREATE, Action.SUPERSEDE)
+    boms = [desired(step, BomRecord) for step in wanted]
+    in_use = in_use_revisions(context, [bom.item for bom in boms])
+    ids = {
+        b.item: in_use[b.item][0].bom
+        for b in boms
+        if _revision_in_use(in_use, b.item) == b.revision
+    }
+    ids |= bom_records.ensure(context, [bom for bom in boms if bom.item not in ids])
+    return [posting(step, BOM, [ids[bom.item]]) for step, bom in _pairs(wanted, boms)]
+
+
+def in_use_revisions(context: WriteContext, items: Sequence[str]) -> InUse:
     """For each item with a BOM in use: its link and the PLM revision of that BOM."""
     parents = {context.product(item).id: item for item in items}
     links = reader.links_in_use(context.gateway, list(parents))
@@ -58,89 +72,44 @@ def in_use_revisions(context: WriteContext, items: Sequence[str]) -> dict[str, t
     return {parents[p]: (link, revisions.get(link.bom, "")) for p, link in links.items()}
 
 
-def _create(context: WriteContext, boms: list[BomRecord]) -> dict[str, int]:
-    ids: list[int] = []
-    for batch in batches(boms, lambda bom: len(bom.lines) + 1, LINES_PER_CREATE):
-        ids += context.gateway.create(BOM, [_new_bom(context, bom) for bom in batch])
-    _put_first(context, [context.product(bom.item) for bom in boms], ids)
-    return {bom.item: bom_id for bom, bom_id in zip(boms, ids, strict=True)}
-
-
-def _new_bom(context: WriteContext, bom: BomRecord) -> dict[str, Any]:
-    parent = context.product(bom.item)
-    output = {"product": parent.id, "unit": parent.uom, "quantity": 1.0}
-    return {
-        "name": mapping.bom_name(bom.item, bom.revision),
-        "plm_item": bom.item,
-        "plm_revision": bom.revision,
-        **context.stamp,
-        "inputs": [("create", _inputs(context, bom.lines))],
-        "outputs": [("create", [output])],
-    }
-
-
-def _inputs(context: WriteContext, lines: Sequence[BomLineRecord]) -> list[dict[str, Any]]:
-    return [
-        {
-            "product": context.product(line.component).id,
-            "unit": context.units.erp(line.uom).id,
-            "quantity": mapping.quantity_to_erp(line.quantity),
-            "find_number": line.find_number,
-            "reference_designators": mapping.designators_to_erp(line.reference_designators),
-            "plm_uom": line.uom,
-        }
-        for line in lines
-    ]
-
-
-def _put_first(context: WriteContext, parents: list[Product], bom_ids: list[int]) -> None:
-    """Link each new BOM first; older links keep their order after it, and the routing in
-    use moves along so a new BOM revision does not silently drop the item's routing.
-
-    The links are written through the product, not created on their own: that is what makes
-    Tryton check the product for BOM recursion, with the new link in place."""
+def _put_first(context: WriteContext, boms: list[BomRecord], bom_ids: list[int]) -> None:
+    """Link each BOM first (moving its link if it has one); older links keep their order
+    after it, and the routing in use moves along so a new BOM revision does not silently
+    drop the item's routing."""
+    parents = [context.product(bom.item) for bom in boms]
+    _refuse_cycles(context, boms, parents)
     old = reader.all_links(context.gateway, [parent.id for parent in parents])
-    relinked: list[Change] = []
+    new_links: list[dict[str, Any]] = []
+    moved: list[Change] = []
     carried: list[Change] = []
     for parent, bom_id in zip(parents, bom_ids, strict=True):
         links = old.get(parent.id, [])
-        routing = links[0].routing if links else None
-        relinked.append(([parent.id], {"boms": _first(bom_id, routing, links)}))
+        own = next((link for link in links if link.bom == bom_id), None)
+        routing = (own.routing if own else None) or (links[0].routing if links else None)
+        first = {"sequence": SEQUENCE_STEP, "routing": routing}
+        new_links += [] if own else [{"product": parent.id, "bom": bom_id, **first}]
+        moved += ([([own.id], first)] if own else []) + _after(links, own)
         carried += [([routing], {"boms": [("add", [bom_id])]})] if routing else []
     context.gateway.write(ROUTING, carried)
-    write_products(context.gateway, PRODUCT, relinked)
+    context.gateway.write(PRODUCT_BOM, moved)
+    context.gateway.create(PRODUCT_BOM, new_links)
 
 
-def _first(bom_id: int, routing: int | None, links: list[Link]) -> list[tuple[Any, ...]]:
-    new = {"bom": bom_id, "sequence": SEQUENCE_STEP, "routing": routing}
-    after = [
-        ("write", [link.id], {"sequence": SEQUENCE_STEP * (position + 2)})
-        for position, link in enumerate(links)
+def _after(links: list[Link], first: Link | None) -> list[Change]:
+    others = [link for link in links if link is not first]
+    return [
+        ([link.id], {"sequence": SEQUENCE_STEP * (position + 2)})
+        for position, link in enumerate(others)
     ]
-    return [("create", [new]), *after]
 
 
-def _rewrite(
-    context: WriteContext, boms: list[BomRecord], links: dict[str, Link]
-) -> dict[str, int]:
-    """Replace the lines of BOMs already in use (same revision)."""
-    ids = {bom.item: links[bom.item].bom for bom in boms}
-    rows = search_in(context.gateway, BOM_INPUT, "bom", sorted(ids.values()), ("id", "bom"))
-    old: dict[int, list[int]] = {}
-    for row in rows:
-        old.setdefault(int(row["bom"]), []).append(int(row["id"]))
-    changes: list[Change] = [
-        ([ids[bom.item]], {**context.stamp, "inputs": _replace(context, old, ids[bom.item], bom)})
-        for bom in boms
-    ]
-    context.gateway.write(BOM, changes)
-    return ids
-
-
-def _replace(
-    context: WriteContext, old: dict[int, list[int]], bom_id: int, bom: BomRecord
-) -> list[tuple[str, list[Any]]]:
-    return [("delete", old.get(bom_id, [])), ("create", _inputs(context, bom.lines))]
+def _refuse_cycles(context: WriteContext, boms: list[BomRecord], parents: list[Product]) -> None:
+    """Tryton does not check recursion when a link is created on its own: check it first."""
+    new = {
+        parent.id: {context.product(component).id for component in bom.components}
+        for bom, parent in zip(boms, parents, strict=True)
+    }
+    refuse_cycles(context.gateway, new, {parent.id: parent.code for parent in parents})
 
 
 def _retire(context: WriteContext, steps: list[Step]) -> list[Posting]:
@@ -159,7 +128,7 @@ def _retire(context: WriteContext, steps: list[Step]) -> list[Posting]:
     ]
 
 
-def _revision_in_use(in_use: dict[str, tuple[Link, str]], item: str) -> str | None:
+def _revision_in_use(in_use: InUse, item: str) -> str | None:
     found = in_use.get(item)
     return found[1] if found else None
 

@@ -39,13 +39,17 @@ def _revisions(erp: InMemoryErp, model: Model, item: str) -> list[str]:
     return [getattr(row.record, "revision", "") for row in erp.revisions(model, item)]
 
 
-def test_a_staged_bom_goes_after_the_one_in_use() -> None:
+def test_a_staged_bom_is_on_no_list() -> None:
     erp = _staged_eco()
-    assert _revisions(erp, Model.BOM, "PMP-40") == ["A", "B"]
+    assert _revisions(erp, Model.BOM, "PMP-40") == ["A"]
+    assert [r.record.revision for r in erp.rows(Model.BOM) if r.record.key == "PMP-40"] == [
+        "A",
+        "B",
+    ]
     assert erp.read({"PMP-40"}).boms["PMP-40"].revision == "A"
 
 
-def test_a_staged_first_bom_is_on_no_list_because_the_first_entry_is_in_use() -> None:
+def test_a_staged_first_bom_is_on_no_list_either() -> None:
     erp = InMemoryErp()
     erp.stage(STAGE, plan_for(erp, release_package(), US01).steps)
     assert _revisions(erp, Model.BOM, "PMP-40") == []
@@ -61,12 +65,13 @@ def test_a_staged_routing_is_on_no_list() -> None:
 
 
 def test_activation_puts_the_staged_row_first_without_creating_one() -> None:
-    erp = _staged_eco()
-    staged = {row.record.key: row.id for row in erp.rows(Model.BOM) if row.record.revision != "A"}
+    erp = _released()
+    postings = erp.stage(STAGE, plan_for(erp, eco_package(), US01).steps)
+    staged = {p.step_key: p.record_ids for p in postings if p.kind is ObjectKind.BOM}
     before = erp.write_count
     sync(erp, eco_package(), US01)
     assert _revisions(erp, Model.BOM, "PMP-40") == ["B", "A"]
-    assert erp.revisions(Model.BOM, "PMP-40")[0].id == staged["PMP-40"]
+    assert (erp.revisions(Model.BOM, "PMP-40")[0].id,) == staged["PMP-40"]
     new = [w for w in erp.writes[before:] if w.model is Model.BOM and w.operation == "create"]
     assert new == []
 
@@ -83,8 +88,7 @@ def test_staging_new_content_for_a_staged_revision_rewrites_it_out_of_use() -> N
     (row_id,) = [r.id for r in erp.rows(Model.BOM) if r.record.key == "PMP-40"][1:]
     nine = with_line_quantity(eco_package(), "PMP-40", 30, Decimal(9))
     erp.stage(STAGE, plan_for(erp, nine, US01).steps)
-    staged = erp.revisions(Model.BOM, "PMP-40")[1]
-    assert staged.id == row_id
+    (staged,) = [r for r in erp.rows(Model.BOM) if r.id == row_id]
     assert isinstance(staged.record, BomRecord)
     assert {ln.find_number: ln.quantity for ln in staged.record.lines}[30] == Decimal(9)
     assert erp.read({"PMP-40"}).boms["PMP-40"].revision == "A"

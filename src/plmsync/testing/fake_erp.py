@@ -14,10 +14,10 @@ What it keeps, like Tryton:
 - superseded documents stay stored but inactive, so `read` shows the current revision only;
   retired sources are deactivated, never deleted;
 - every `apply` call is all-or-nothing: on any error the tables are restored;
-- `stage` keeps a future revision out of use: a staged BOM goes last on the product's list
-  (or on no list when the product has no BOM in use yet, since the first entry is in use), a
-  staged routing on no list; `apply` finds a staged record by item and revision and puts it
-  first, so a revision keeps one id from staging to use.
+- `stage` keeps a future revision out of use: a staged BOM or routing is stored on no
+  product's list (Tryton: a record not linked to the product); `apply` finds a stored record by
+  item and revision, listed or not, and puts it first, so a revision keeps one id from
+  staging to use.
 
 What it rejects, like Tryton: a unit not in its unit table (`ConfigError`), a quantity finer
 than its unit keeps (`RejectedError` `PLMSYNC-ERP-UNIT-PRECISION`), a record referring to a
@@ -233,36 +233,24 @@ class InMemoryErp:
 
     def _stage_bom(self, change: ChangeRef, step: Step) -> tuple[Model, list[StoredRow]]:
         bom = self._acceptable_bom(step)
-        return Model.BOM, [self._stage_revision(Model.BOM, bom, change, step.key, listed=True)]
+        return Model.BOM, [self._stage_revision(Model.BOM, bom, change, step.key)]
 
     def _stage_routing(self, change: ChangeRef, step: Step) -> tuple[Model, list[StoredRow]]:
         routing = _desired(step, RoutingRecord)
         self._require_products([routing.item], step.key)
-        row = self._stage_revision(Model.ROUTING, routing, change, step.key, listed=False)
-        return Model.ROUTING, [row]
+        return Model.ROUTING, [self._stage_revision(Model.ROUTING, routing, change, step.key)]
 
     def _stage_revision(
-        self,
-        model: Model,
-        record: BomRecord | RoutingRecord,
-        change: ChangeRef,
-        step_key: str,
-        *,
-        listed: bool,
+        self, model: Model, record: BomRecord | RoutingRecord, change: ChangeRef, step_key: str
     ) -> StoredRow:
-        """Store a revision out of use: after the one in use when `listed` (like a Tryton BOM
-        linked last), else on no list (like a Tryton routing, or a product's first BOM)."""
+        """Store a revision on no list, so it is not in use; found again by item and revision."""
         in_use = self._tables.of_item(model, record.item)[:1]
         if in_use and _revision(in_use[0].record) == record.revision:
             return in_use[0]  # already in use: rewriting it now would change production early
         row = self._tables.find(model, record.item, _same_revision(record))
         if row is None:
-            row = self._tables.create(model, record, change, step_key, listed=False)
-        else:
-            row = self._tables.write(row, change, step_key, record=record, active=True)
-        if listed and in_use:
-            self._tables.put_last(row, step_key)
-        return row
+            return self._tables.create(model, record, change, step_key, listed=False)
+        return self._tables.write(row, change, step_key, record=record, active=True)
 
     # --- storage rules --------------------------------------------------------------------
 

@@ -60,7 +60,7 @@ class Tables:
         default_factory=lambda: {model: {} for model in Model}
     )
     # model → item number → ids of staged rows on no product's list (Tryton: a BOM record not
-    # linked to the product), because listing them would put them in use.
+    # linked to the product): not in use, yet found again by item and revision.
     unlisted: dict[Model, dict[str, list[int]]] = field(
         default_factory=lambda: {model: {} for model in Model}
     )
@@ -118,37 +118,18 @@ class Tables:
         return updated
 
     def put_first(self, row: StoredRow, step_key: str) -> None:
-        """Make `row` the one in use; the others keep their order behind it."""
-        ids = self._listing(row)
+        """Make `row` the one in use (a staged row leaves the unlisted index for it); the
+        others keep their order behind it."""
+        item = item_of(row.record)
+        ids = self.by_item[row.model].setdefault(item, [])
         if ids and ids[0] == row.id:
             return
-        if row.id in ids:
-            ids.remove(row.id)
+        for listing in (ids, self.unlisted[row.model].get(item, [])):
+            if row.id in listing:
+                listing.remove(row.id)
         ids.insert(0, row.id)
-        self._log_product_write(row, step_key)
-
-    def put_last(self, row: StoredRow, step_key: str) -> None:
-        """List an unlisted row after the others (not in use, but on the product's list)."""
-        ids = self._listing(row)
-        if row.id not in ids:
-            ids.append(row.id)
-            self._log_product_write(row, step_key)
-
-    def is_listed(self, row: StoredRow) -> bool:
-        return row.id in self.by_item[row.model].get(item_of(row.record), ())
-
-    def _listing(self, row: StoredRow) -> list[int]:
-        """The item's list, with `row` taken off the unlisted index (the caller lists it)."""
-        item = item_of(row.record)
-        unlisted = self.unlisted[row.model].get(item, [])
-        if row.id in unlisted:
-            unlisted.remove(row.id)
-        return self.by_item[row.model].setdefault(item, [])
-
-    def _log_product_write(self, row: StoredRow, step_key: str) -> None:
         # Changing a product's list of BOMs is a write on the product.
-        product = self.by_item[Model.PRODUCT][item_of(row.record)][0]
-        self._log(Model.PRODUCT, "write", product, step_key)
+        self._log(Model.PRODUCT, "write", self.by_item[Model.PRODUCT][item][0], step_key)
 
     def _log(self, model: Model, operation: str, record_id: int, step_key: str) -> None:
         self.writes.append(WriteCall(model, operation, record_id, step_key))

@@ -64,4 +64,12 @@ class ErpTarget(Protocol):
         """Post steps in the given order, in bulk where possible. Unchanged steps are
         ignored. Raises a ConnectorError subclass; a rejected call leaves nothing behind."""
 
+    def stage(self, change: ChangeRef, steps: Sequence[Step]) -> list[Posting]:
+        """Prepare a future-effective change without touching what production uses: create
+        new items, and new BOM / routing revisions that are NOT in use (Tryton: a BOM record
+        not linked first on the product). Idempotent (a staged record is found again by item
+        and revision). At the effective date `apply` of a fresh plan puts the staged records
+        in use — it must find and reuse them, never create a second record. Steps other than
+        those `plmsync.pipeline.stage.stageable` selects are ignored."""
+
     def close(self) -> None: ...

@@ -33,15 +33,18 @@ pipeline (`derive` → `plan` against `read`), using the GP-40 samples of
 - a source dropped from the AVL is retired;
 - a refused write (a quantity finer than the unit keeps) raises `RejectedError` with code
   `PLMSYNC-ERP-UNIT-PRECISION` and leaves the target as it was;
-- postings name ERP records for every actionable step.
+- postings name ERP records for every actionable step;
+- `stage` leaves what production uses as it was (only new items appear), creates nothing new
+  when repeated, and `apply` of a fresh plan at the effective date puts the staged BOM and
+  routing revisions in use with the record ids staging gave them.
 
 Needs pytest, which is a test dependency of plmsync, not a runtime one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import pytest
@@ -49,10 +52,19 @@ import pytest
 from plmsync.domain.errors import AuthError, ConfigError, RejectedError, TransientError
 from plmsync.domain.package import ChangePackage, ItemSourcing
 from plmsync.domain.plan import Action, Plan, Step
-from plmsync.domain.state import BomLineRecord, BomRecord, ObjectKind, TargetState
+from plmsync.domain.state import (
+    BomLineRecord,
+    BomRecord,
+    ItemRecord,
+    ObjectKind,
+    Record,
+    TargetState,
+    state_of,
+)
 from plmsync.pipeline.derive import PlantContext, derive
 from plmsync.pipeline.diff import diff
 from plmsync.pipeline.plan import plan
+from plmsync.pipeline.stage import stageable
 from plmsync.ports.erp import ChangeRef, ErpTarget, Posting
 from plmsync.testing.packages import (
     DE01,
@@ -62,6 +74,7 @@ from plmsync.testing.packages import (
     renumber,
     revise,
     with_line_quantity,
+    with_routing_operation,
     with_sources,
 )
 
@@ -126,6 +139,36 @@ def assert_postings_cover(planned: Plan, postings: Sequence[Posting]) -> None:
 
 def _record_ids(postings: Iterable[Posting]) -> dict[tuple[str, str], tuple[int | str, ...]]:
     return {(p.kind, p.step_key): p.record_ids for p in postings}
+
+
+def _revision_ids(postings: Iterable[Posting]) -> dict[tuple[str, str], tuple[int | str, ...]]:
+    """Record ids of BOM and routing postings: what staging and activation must share."""
+    revisioned = (ObjectKind.BOM, ObjectKind.ROUTING)
+    return {key: ids for key, ids in _record_ids(postings).items() if key[0] in revisioned}
+
+
+def stage_for(
+    target: ErpTarget, package: ChangePackage, plant: PlantContext
+) -> tuple[Plan, list[Posting]]:
+    """Stage a fresh plan of the package, as a worker does before the effective date."""
+    planned = plan_for(target, package, plant)
+    return planned, target.stage(ref_of(package, plant), planned.steps)
+
+
+def _of_items(state: TargetState, items: Collection[str]) -> TargetState:
+    """The part of a state that belongs to these items (their records, BOMs, routings…)."""
+    return state_of(
+        [
+            record
+            for kind in ObjectKind
+            for record in state.of_kind(kind).values()
+            if _owner(record) in items
+        ]
+    )
+
+
+def _owner(record: Record) -> str:
+    return record.number if isinstance(record, ItemRecord) else record.item
 
 
 def _line(bom: BomRecord, find_number: int) -> BomLineRecord:
@@ -193,9 +236,7 @@ class ErpTargetContract:
         assert unconverged(target, release, case.plant) == []
         assert set(read_for(target, release, case.plant).sources) == case.release_sources
 
-    def test_a_finished_change_plans_to_nothing_and_writes_nothing(
-        self, target: ErpTarget
-    ) -> None:
+    def test_a_finished_change_plans_to_nothing_and_writes_nothing(self, target: ErpTarget) -> None:
         release = release_package()
         sync(target, release, US01)
         before = read_for(target, release, US01)
@@ -257,8 +298,11 @@ class ErpTargetContract:
         release = release_package()
         sync(target, release, US01)
         other = ItemSourcing(
-            item="GR-401", manufacturer="Zahnrad GmbH", mpn="ZR-401-A",
-            supplier="Precision Gears LLC", plants=("US01",),
+            item="GR-401",
+            manufacturer="Zahnrad GmbH",
+            mpn="ZR-401-A",
+            supplier="Precision Gears LLC",
+            plants=("US01",),
         )
         changed = renumber(with_sources(release, "GR-401", [other]), "ECO-T300")
         planned, postings = sync(target, changed, US01)
@@ -294,3 +338,73 @@ class ErpTargetContract:
         planned, postings = sync(target, release_package(), case.plant)
         assert planned.actionable
         assert_postings_cover(planned, postings)
+
+    # --- staged effectivity -------------------------------------------------------------
+
+    def test_staging_leaves_what_production_uses_as_it_was(self, target: ErpTarget) -> None:
+        release, eco = release_package(), eco_package()
+        sync(target, release, US01)
+        before = read_for(target, eco, US01)
+        planned, postings = stage_for(target, eco, US01)
+        after = read_for(target, eco, US01)
+        # The plant keeps building PMP-40 rev A and GRS-40 rev B; only the new gear appears.
+        assert _of_items(after, set(before.items)) == before
+        assert set(after.items) - set(before.items) == {"GR-402B"}
+        assert_postings_cover(replace(planned, steps=stageable(planned)), postings)
+        assert {(p.kind, p.step_key) for p in postings} >= {
+            (ObjectKind.BOM, "PMP-40"),
+            (ObjectKind.BOM, "GRS-40"),
+        }
+
+    def test_staging_again_creates_nothing_new(self, target: ErpTarget) -> None:
+        release, eco = release_package(), eco_package()
+        sync(target, release, US01)
+        planned, first = stage_for(target, eco, US01)
+        staged = read_for(target, eco, US01)
+        again = target.stage(ref_of(eco, US01), planned.steps)  # the same steps redelivered
+        assert _record_ids(again) == _record_ids(first)
+        _, fresh = stage_for(target, eco, US01)  # a new plan: the new item exists by now
+        assert _revision_ids(fresh) == _revision_ids(first)
+        assert read_for(target, eco, US01) == staged
+
+    def test_activation_puts_the_staged_revisions_in_use_without_new_records(
+        self, target: ErpTarget
+    ) -> None:
+        release, eco = release_package(), eco_package()
+        sync(target, release, US01)
+        _, staged = stage_for(target, eco, US01)
+        planned, activated = sync(target, eco, US01)  # at the effective date: a fresh plan
+        assert _revision_ids(activated) == _revision_ids(staged)
+        state = read_for(target, eco, US01)
+        assert (state.boms["PMP-40"].revision, state.boms["GRS-40"].revision) == ("B", "C")
+        assert_postings_cover(planned, activated)
+        assert unconverged(target, eco, US01) == []
+        assert plan_for(target, eco, US01).is_empty
+
+    def test_a_staged_first_release_keeps_its_boms_and_routings_out_of_use(
+        self, target: ErpTarget
+    ) -> None:
+        release = release_package()
+        _, staged = stage_for(target, release, US01)
+        state = read_for(target, release, US01)
+        # Items are new, so nothing uses them yet; a BOM or routing would be in use at once.
+        assert set(state.items) == set(derive(release, US01).items)
+        assert (state.boms, state.routings) == ({}, {})
+        _, activated = sync(target, release, US01)
+        assert _revision_ids(activated) == _revision_ids(staged)
+        assert {kind for kind, _ in _revision_ids(staged)} == {ObjectKind.BOM, ObjectKind.ROUTING}
+        assert plan_for(target, release, US01).is_empty
+
+    def test_a_staged_routing_revision_is_put_in_use_with_its_bom(self, target: ErpTarget) -> None:
+        release = release_package()
+        sync(target, release, US01)
+        revised = revise(with_routing_operation(release, "PMP-40", "B", "Paint"), "PMP-40", "B")
+        revised = renumber(revised, "ECO-T400")
+        _, staged = stage_for(target, revised, US01)
+        assert target.read({"PMP-40"}).routings["PMP-40"].revision == "A"
+        assert (ObjectKind.ROUTING, "PMP-40") in _revision_ids(staged)
+        _, activated = sync(target, revised, US01)
+        assert _revision_ids(activated) == _revision_ids(staged)
+        routing = target.read({"PMP-40"}).routings["PMP-40"]
+        assert (routing.revision, routing.operations[-1].operation) == ("B", "Paint")
+        assert plan_for(target, revised, US01).is_empty

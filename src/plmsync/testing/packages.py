@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 
-from plmsync.domain.package import Bom, BomLine, ChangePackage, Item, ItemSourcing
+from plmsync.domain.package import Bom, BomLine, ChangePackage, Item, ItemSourcing, Routing
 from plmsync.pipeline.derive import PlantContext
 
 US01 = PlantContext("US01", region="NA")
@@ -62,11 +62,23 @@ def with_line_quantity(
         return line.model_copy(update={"quantity": quantity})
 
     boms = tuple(
-        b.model_copy(update={"lines": tuple(edit(line) for line in b.lines)}) if b.item == item
+        b.model_copy(update={"lines": tuple(edit(line) for line in b.lines)})
+        if b.item == item
         else b
         for b in package.boms
     )
     return package.model_copy(update={"boms": boms})
+
+
+def with_routing_operation(
+    package: ChangePackage, item: str, revision: str, operation: str
+) -> ChangePackage:
+    """Move an item's routings (every plant's) to a new revision ending with one more
+    operation, done at the work center of the last one."""
+    routings = tuple(
+        _routing_with(r, revision, operation) if r.item == item else r for r in package.routings
+    )
+    return package.model_copy(update={"routings": routings})
 
 
 def with_sources(
@@ -75,6 +87,14 @@ def with_sources(
     """Replace the sourcing of one item (the package lists every source an item has)."""
     kept = tuple(s for s in package.sources if s.item != item)
     return package.model_copy(update={"sources": kept + tuple(sources)})
+
+
+def _routing_with(routing: Routing, revision: str, name: str) -> Routing:
+    last = routing.operations[-1]
+    added = last.model_copy(update={"sequence": last.sequence + 10, "operation": name})
+    return routing.model_copy(
+        update={"revision": revision, "operations": (*routing.operations, added)}
+    )
 
 
 def _item_revision(item: Item, revision: str) -> Item:

@@ -36,7 +36,9 @@ pipeline (`derive` → `plan` against `read`), using the GP-40 samples of
 - postings name ERP records for every actionable step;
 - `stage` leaves what production uses as it was (only new items appear), creates nothing new
   when repeated, and `apply` of a fresh plan at the effective date puts the staged BOM and
-  routing revisions in use with the record ids staging gave them.
+  routing revisions in use with the record ids staging gave them;
+- after a timeout that hid a committed `apply` or `stage` (`plmsync.testing.faults`),
+  re-reading and re-planning converge on the same records, without duplicates.
 
 Needs pytest, which is a test dependency of plmsync, not a runtime one.
 """
@@ -66,6 +68,7 @@ from plmsync.pipeline.diff import diff
 from plmsync.pipeline.plan import plan
 from plmsync.pipeline.stage import stageable
 from plmsync.ports.erp import ChangeRef, ErpTarget, Posting
+from plmsync.testing.faults import FaultyErp
 from plmsync.testing.packages import (
     DE01,
     US01,
@@ -408,3 +411,38 @@ class ErpTargetContract:
         routing = target.read({"PMP-40"}).routings["PMP-40"]
         assert (routing.revision, routing.operations[-1].operation) == ("B", "Paint")
         assert plan_for(target, revised, US01).is_empty
+
+    # --- ambiguous outcomes -------------------------------------------------------------
+
+    def test_after_a_timeout_that_hid_a_commit_replanning_converges_on_the_same_records(
+        self, target: ErpTarget
+    ) -> None:
+        release, eco = release_package(), eco_package()
+        sync(target, release, US01)
+        faulty = FaultyErp(target, commit_then_timeout=1.0)
+        planned = plan_for(faulty, eco, US01)
+        with pytest.raises(TransientError, match="after the ERP committed"):
+            faulty.apply(ref_of(eco, US01), planned.steps)
+        (unreported,) = faulty.unreported
+        # The worker cannot know the ECO went through: it reads again and finds it there.
+        assert plan_for(target, eco, US01).is_empty
+        # A worker that retries the very same steps instead lands on the very same records.
+        retried = target.apply(ref_of(eco, US01), planned.steps)
+        assert _record_ids(retried) == _record_ids(unreported)
+        assert unconverged(target, eco, US01) == []
+
+    def test_timeouts_that_hid_staging_and_activation_leave_one_record_per_revision(
+        self, target: ErpTarget
+    ) -> None:
+        release, eco = release_package(), eco_package()
+        sync(target, release, US01)
+        faulty = FaultyErp(target, commit_then_timeout=1.0)
+        with pytest.raises(TransientError):
+            stage_for(faulty, eco, US01)
+        _, restaged = stage_for(target, eco, US01)  # staging retried on a fresh plan
+        with pytest.raises(TransientError):
+            sync(faulty, eco, US01)
+        staged, activated = faulty.unreported
+        assert _revision_ids(restaged) == _revision_ids(staged)
+        assert _revision_ids(activated) == _revision_ids(staged)
+        assert plan_for(target, eco, US01).is_empty

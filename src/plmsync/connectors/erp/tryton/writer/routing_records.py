@@ -20,11 +20,16 @@ from plmsync.domain.state import OperationRecord, RoutingRecord
 Change = tuple[list[int], dict[str, Any]]
 
 
-def ensure(context: WriteContext, routings: list[RoutingRecord]) -> dict[str, int]:
-    """The record of each routing revision, with exactly its steps: reused, else created."""
+def ensure(
+    context: WriteContext, routings: list[RoutingRecord], boms: dict[str, int] | None = None
+) -> dict[str, int]:
+    """The record of each routing revision, with exactly its steps: reused, else created;
+    allowed on `boms[item]` when given."""
     found = find(context, routings)
-    rewrite(context, [r for r in routings if r.item in found], found)
-    return found | create(context, [r for r in routings if r.item not in found])
+    reused = [r for r in routings if r.item in found]
+    rewrite(context, reused, found)
+    _allow(context, reused, found, boms or {})
+    return found | create(context, [r for r in routings if r.item not in found], boms or {})
 
 
 def find(context: WriteContext, routings: list[RoutingRecord]) -> dict[str, int]:
@@ -41,11 +46,25 @@ def find(context: WriteContext, routings: list[RoutingRecord]) -> dict[str, int]
     }
 
 
-def create(context: WriteContext, routings: list[RoutingRecord]) -> dict[str, int]:
-    """New routings, on no BOM yet (linking is the caller's business)."""
+def create(
+    context: WriteContext, routings: list[RoutingRecord], boms: dict[str, int]
+) -> dict[str, int]:
+    """New routings, allowed on `boms[item]` if given (setting them on a link is the
+    caller's business)."""
     operations = _operation_ids(context, routings)
-    ids = context.gateway.create(ROUTING, [_new(context, r, operations) for r in routings])
+    values = [_new(context, r, operations, boms.get(r.item)) for r in routings]
+    ids = context.gateway.create(ROUTING, values)
     return {routing.item: i for routing, i in zip(routings, ids, strict=True)}
+
+
+def _allow(
+    context: WriteContext, routings: list[RoutingRecord], ids: dict[str, int], boms: dict[str, int]
+) -> None:
+    """Tryton sets a routing on a product-BOM link only if the routing lists that BOM."""
+    added = [
+        ([ids[r.item]], {"boms": [("add", [boms[r.item]])]}) for r in routings if r.item in boms
+    ]
+    context.gateway.write(ROUTING, added)
 
 
 def rewrite(context: WriteContext, routings: list[RoutingRecord], ids: dict[str, int]) -> None:
@@ -63,13 +82,14 @@ def rewrite(context: WriteContext, routings: list[RoutingRecord], ids: dict[str,
 
 
 def _new(
-    context: WriteContext, routing: RoutingRecord, operations: dict[str, int]
+    context: WriteContext, routing: RoutingRecord, operations: dict[str, int], bom: int | None
 ) -> dict[str, Any]:
     return {
         "name": mapping.routing_name(routing.item, routing.revision),
         "plm_item": routing.item,
         "plm_revision": routing.revision,
         **context.stamp,
+        "boms": [("add", [bom])] if bom else [],
         "steps": [("create", _steps(routing.operations, operations))],
     }
 

@@ -36,7 +36,7 @@ def write_routings(context: WriteContext, steps: Sequence[Step]) -> list[Posting
     ids = {r.item: int(links[r.item].routing or 0) for r in current}
     routing_records.rewrite(context, current, ids)
     others = [r for r in routings if r not in current]
-    ids |= routing_records.ensure(context, others)
+    ids |= routing_records.ensure(context, others, {r.item: links[r.item].bom for r in others})
     _put_in_use(context, others, ids, links)
     postings = [posting(step, ROUTING, [ids[r.item]]) for step, r in _pairs(wanted, routings)]
     return postings + _retire(context, of_actions(steps, Action.RETIRE))
@@ -63,9 +63,7 @@ def _put_in_use(
     ids: dict[str, int],
     links: dict[str, Link],
 ) -> None:
-    """Set each routing on the link in use, and allow that link's BOM on the routing."""
-    boms = [([ids[r.item]], {"boms": [("add", [links[r.item].bom])]}) for r in routings]
-    context.gateway.write(ROUTING, boms)
+    """Set each routing on the link in use (`ensure` allowed the link's BOM on it)."""
     on_links = [([links[r.item].id], {"routing": ids[r.item]}) for r in routings]
     context.gateway.write(PRODUCT_BOM, on_links)
 

@@ -122,19 +122,26 @@ def _boms(
     gateway: Gateway, units: UnitTable, links: dict[int, Link], by_id: dict[int, Product]
 ) -> list[BomRecord]:
     item_of_bom = {link.bom: by_id[link.product].code for link in links.values()}
+    return list(read_boms(gateway, units, item_of_bom).values())
+
+
+def read_boms(
+    gateway: Gateway, units: UnitTable, item_of_bom: dict[int, str]
+) -> dict[int, BomRecord]:
+    """These BOMs (id → item number) as records by id, linked or not (a staged BOM is not)."""
     headers = search_in(gateway, BOM, "id", sorted(item_of_bom), ("id", "plm_revision"), ANY_ACTIVE)
     inputs = search_in(gateway, BOM_INPUT, "bom", sorted(item_of_bom), INPUT_FIELDS)
     inputs = [row for row in inputs if row["product"]]  # phantom-BOM inputs are ERP-made
     codes = products.codes_of(gateway, {int(row["product"]) for row in inputs})
     lines = products.group_by(inputs, "bom")
-    return [
-        BomRecord(
+    return {
+        int(header["id"]): BomRecord(
             item=item_of_bom[header["id"]],
             revision=str(header["plm_revision"] or ""),
             lines=_lines(lines.get(header["id"], []), codes, units),
         )
         for header in headers
-    ]
+    }
 
 
 def _lines(
@@ -159,19 +166,24 @@ def _routings(
     gateway: Gateway, links: dict[int, Link], by_id: dict[int, Product]
 ) -> list[RoutingRecord]:
     item_of = {link.routing: by_id[link.product].code for link in links.values() if link.routing}
+    return list(read_routings(gateway, item_of).values())
+
+
+def read_routings(gateway: Gateway, item_of: dict[int, str]) -> dict[int, RoutingRecord]:
+    """These routings (id → item number) as records by id, on a link or not."""
     ids = sorted(item_of)
     headers = search_in(gateway, ROUTING, "id", ids, ("id", "plm_revision"), ANY_ACTIVE)
     steps = search_in(gateway, STEP, "routing", ids, STEP_FIELDS)
     names = _operation_names(gateway, steps)
     grouped = products.group_by(steps, "routing")
-    return [
-        RoutingRecord(
+    return {
+        int(header["id"]): RoutingRecord(
             item=item_of[header["id"]],
             revision=str(header["plm_revision"] or ""),
             operations=_operations(grouped.get(header["id"], []), names),
         )
         for header in headers
-    ]
+    }
 
 
 def _operation_names(gateway: Gateway, steps: list[Row]) -> dict[int, str]:

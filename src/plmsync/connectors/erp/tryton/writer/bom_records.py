@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from plmsync.connectors.erp.tryton import mapping
+from plmsync.connectors.erp.tryton import mapping, reader
 from plmsync.connectors.erp.tryton.products import batches, search_in
 from plmsync.connectors.erp.tryton.reader import BOM, BOM_INPUT
 from plmsync.connectors.erp.tryton.writer.context import WriteContext
@@ -23,9 +23,12 @@ Change = tuple[list[int], dict[str, Any]]
 
 
 def ensure(context: WriteContext, boms: list[BomRecord]) -> dict[str, int]:
-    """The record of each BOM revision, with exactly its lines: reused, else created."""
+    """The record of each BOM revision, with exactly its lines: reused, else created.
+
+    A reused record's lines are rewritten only if they differ: activating a staged revision
+    then only moves a link, and its lines keep their ids."""
     found = find(context, boms)
-    rewrite(context, [bom for bom in boms if bom.item in found], found)
+    rewrite(context, _differing(context, [bom for bom in boms if bom.item in found], found), found)
     return found | create(context, [bom for bom in boms if bom.item not in found])
 
 
@@ -39,6 +42,18 @@ def find(context: WriteContext, boms: list[BomRecord]) -> dict[str, int]:
         for row in sorted(rows, key=lambda row: row["id"])
         if (row["plm_item"], row["plm_revision"]) in wanted
     }
+
+
+def _differing(
+    context: WriteContext, boms: list[BomRecord], ids: dict[str, int]
+) -> list[BomRecord]:
+    """The BOMs whose stored lines are not the wanted ones."""
+    stored = reader.read_boms(context.gateway, context.units, {ids[b.item]: b.item for b in boms})
+    return [bom for bom in boms if _lines(stored.get(ids[bom.item])) != bom.lines]
+
+
+def _lines(bom: BomRecord | None) -> tuple[BomLineRecord, ...] | None:
+    return None if bom is None else bom.lines
 
 
 def create(context: WriteContext, boms: list[BomRecord]) -> dict[str, int]:

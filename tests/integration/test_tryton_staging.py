@@ -17,7 +17,14 @@ from plmsync.connectors.erp.tryton.adapter import TrytonErp
 from plmsync.domain.errors import TransientError
 from plmsync.testing.erp_contract import plan_for, ref_of, stage_for, sync
 from plmsync.testing.faults import FaultyErp
-from plmsync.testing.packages import US01, eco_package, release_package
+from plmsync.testing.packages import (
+    US01,
+    eco_package,
+    release_package,
+    renumber,
+    revise,
+    with_routing_operation,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -52,6 +59,26 @@ def links_of_bom(db: sqlite3.Connection, bom_id: int) -> int:
 
 def input_ids(db: sqlite3.Connection, bom_id: int) -> list[int]:
     rows = db.execute("SELECT id FROM production_bom_input WHERE bom = ? ORDER BY id", (bom_id,))
+    return [i for (i,) in rows]
+
+
+def routings_named(db: sqlite3.Connection, name: str) -> list[int]:
+    return [i for (i,) in db.execute("SELECT id FROM production_routing WHERE name = ?", (name,))]
+
+
+def routing_in_use(db: sqlite3.Connection, item: str) -> int | None:
+    (routing,) = db.execute(
+        f"SELECT l.routing FROM {LINKS} l JOIN product_product p ON p.id = l.product"
+        " WHERE p.code = ? ORDER BY l.sequence, l.id LIMIT 1",
+        (item,),
+    ).fetchone()
+    return None if routing is None else int(routing)
+
+
+def step_ids(db: sqlite3.Connection, routing: int) -> list[int]:
+    rows = db.execute(
+        "SELECT id FROM production_routing_step WHERE routing = ? ORDER BY id", (routing,)
+    )
     return [i for (i,) in rows]
 
 
@@ -104,6 +131,28 @@ def test_a_staged_first_release_has_no_link_until_activation(
     ).fetchone()
     assert on_link == routing
     assert duplicated_names(db, "production_routing") == []
+
+
+def test_a_staged_routing_revision_waits_off_every_link_then_goes_on_the_one_in_use(
+    tryton_target: TrytonErp, db: sqlite3.Connection
+) -> None:
+    release = release_package()
+    sync(tryton_target, release, US01)
+    revised = revise(with_routing_operation(release, "PMP-40", "B", "Paint"), "PMP-40", "B")
+    revised = renumber(revised, "ECO-T400")
+    stage_for(tryton_target, revised, US01)
+    (staged,) = routings_named(db, "PMP-40 rev B")
+    (in_use,) = routings_named(db, "PMP-40 rev A")
+    assert routing_in_use(db, "PMP-40") == in_use
+    assert db.execute(f"SELECT COUNT(*) FROM {LINKS} WHERE routing = ?", (staged,)).fetchone() == (
+        0,
+    )
+    steps = step_ids(db, staged)
+
+    sync(tryton_target, revised, US01)
+    assert routing_in_use(db, "PMP-40") == staged
+    assert routings_named(db, "PMP-40 rev B") == [staged]
+    assert step_ids(db, staged) == steps  # its steps were right: not rewritten
 
 
 def test_timeouts_that_hid_commits_leave_no_second_record(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from plmsync.connectors.erp.tryton import mapping
+from plmsync.connectors.erp.tryton import mapping, reader
 from plmsync.connectors.erp.tryton.products import search_in
 from plmsync.connectors.erp.tryton.reader import OPERATION, ROUTING, STEP
 from plmsync.connectors.erp.tryton.writer.context import WriteContext
@@ -23,13 +23,26 @@ Change = tuple[list[int], dict[str, Any]]
 def ensure(
     context: WriteContext, routings: list[RoutingRecord], boms: dict[str, int] | None = None
 ) -> dict[str, int]:
-    """The record of each routing revision, with exactly its steps: reused, else created;
-    allowed on `boms[item]` when given."""
+    """The record of each routing revision, with exactly its steps: reused (its steps
+    rewritten only if they differ, as for BOMs), else created; allowed on `boms[item]` when
+    given."""
     found = find(context, routings)
     reused = [r for r in routings if r.item in found]
-    rewrite(context, reused, found)
+    rewrite(context, _differing(context, reused, found), found)
     _allow(context, reused, found, boms or {})
     return found | create(context, [r for r in routings if r.item not in found], boms or {})
+
+
+def _differing(
+    context: WriteContext, routings: list[RoutingRecord], ids: dict[str, int]
+) -> list[RoutingRecord]:
+    """The routings whose stored steps are not the wanted ones."""
+    stored = reader.read_routings(context.gateway, {ids[r.item]: r.item for r in routings})
+    return [r for r in routings if _operations(stored.get(ids[r.item])) != r.operations]
+
+
+def _operations(routing: RoutingRecord | None) -> tuple[OperationRecord, ...] | None:
+    return None if routing is None else routing.operations
 
 
 def find(context: WriteContext, routings: list[RoutingRecord]) -> dict[str, int]:

@@ -359,6 +359,15 @@ class ErpTargetContract:
             (ObjectKind.BOM, "GRS-40"),
         }
 
+    def test_staging_a_stale_plan_never_touches_what_is_in_use(self, target: ErpTarget) -> None:
+        release, eco = release_package(), eco_package()
+        # Planned before anything existed, so it calls every item and BOM new.
+        stale = plan(eco.change.number, "US01", derive(eco, US01), TargetState())
+        sync(target, release, US01)
+        before = read_for(target, eco, US01)
+        target.stage(ref_of(eco, US01), stale.steps)
+        assert _of_items(read_for(target, eco, US01), set(before.items)) == before
+
     def test_staging_again_creates_nothing_new(self, target: ErpTarget) -> None:
         release, eco = release_package(), eco_package()
         sync(target, release, US01)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from plmsync.connectors.erp.tryton.writer.boms import stage_boms, write_boms
 from plmsync.connectors.erp.tryton.writer.context import WriteContext, Writer
 from plmsync.connectors.erp.tryton.writer.documents import write_documents
-from plmsync.connectors.erp.tryton.writer.items import write_items
+from plmsync.connectors.erp.tryton.writer.items import stage_items, write_items
 from plmsync.connectors.erp.tryton.writer.routings import stage_routings, write_routings
 from plmsync.connectors.erp.tryton.writer.sources import write_sources
 from plmsync.domain.errors import RejectedError
@@ -32,7 +32,7 @@ WRITERS: dict[ObjectKind, Writer] = {
 # Staging prepares what production does not see yet: new items, BOM and routing revisions
 # that are not in use (see plmsync.pipeline.stage).
 STAGERS: dict[ObjectKind, Writer] = {
-    ObjectKind.ITEM: write_items,
+    ObjectKind.ITEM: stage_items,
     ObjectKind.BOM: stage_boms,
     ObjectKind.ROUTING: stage_routings,
 }

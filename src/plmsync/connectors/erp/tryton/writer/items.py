@@ -44,6 +44,19 @@ def write_items(context: WriteContext, steps: Sequence[Step]) -> list[Posting]:
     return postings + _retire(context, of_actions(steps, Action.RETIRE))
 
 
+def stage_items(context: WriteContext, steps: Sequence[Step]) -> list[Posting]:
+    """Create new items only. An item that is already active stays as production knows it,
+    even when a plan made before it existed calls it new: revising it must wait for `apply`."""
+    active = [s for s in steps if _active(context, desired(s, ItemRecord).number)]
+    postings = write_items(context, [s for s in steps if s not in active])
+    return postings + [_posting(context, s, desired(s, ItemRecord).number) for s in active]
+
+
+def _active(context: WriteContext, number: str) -> bool:
+    product = context.products.get(number)
+    return product is not None and product.active
+
+
 def _create(context: WriteContext, items: list[ItemRecord]) -> None:
     for batch in chunks(items, TEMPLATES_PER_CREATE):
         context.gateway.create(TEMPLATE, [_new_template(context, item) for item in batch])

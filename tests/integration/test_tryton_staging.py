@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from plmsync.connectors.erp.tryton.adapter import TrytonErp
-from plmsync.domain.errors import TransientError
+from plmsync.domain.errors import RejectedError, TransientError
+from plmsync.domain.plan import Action, Step
+from plmsync.domain.state import BomLineRecord, BomRecord, ObjectKind
 from plmsync.testing.erp_contract import plan_for, ref_of, stage_for, sync
 from plmsync.testing.faults import FaultyErp
 from plmsync.testing.packages import (
@@ -173,3 +176,16 @@ def test_timeouts_that_hid_commits_leave_no_second_record(
     assert duplicated_names(db, "production_bom") == []
     assert duplicated_names(db, "ir_attachment") == []
     assert plan_for(tryton_target, eco, US01).is_empty
+
+
+def test_a_staged_bom_that_would_close_a_cycle_is_refused_before_its_date(
+    tryton_target: TrytonErp, db: sqlite3.Connection
+) -> None:
+    sync(tryton_target, release_package(), US01)
+    # PMP-40 uses GRS-40; a GRS-40 revision using PMP-40 could never be activated.
+    cyclic = BomRecord("GRS-40", "C", (BomLineRecord(10, "PMP-40", Decimal(1), "EA"),))
+    step = Step(ObjectKind.BOM, Action.SUPERSEDE, "GRS-40", cyclic, None)
+    with pytest.raises(RejectedError) as refused:
+        tryton_target.stage(ref_of(eco_package(), US01), [step])
+    assert refused.value.code == "PLMSYNC-ERP-BOM-RECURSION"
+    assert boms_named(db, "GRS-40 rev C") == []

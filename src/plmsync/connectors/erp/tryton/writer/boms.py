@@ -58,7 +58,10 @@ def stage_boms(context: WriteContext, steps: Sequence[Step]) -> list[Posting]:
         for b in boms
         if _revision_in_use(in_use, b.item) == b.revision
     }
-    ids |= bom_records.ensure(context, [bom for bom in boms if bom.item not in ids])
+    staged = [bom for bom in boms if bom.item not in ids]
+    # No link checks an unlinked BOM: refuse a cycle now, not on the cut-over date.
+    _refuse_cycles(context, staged, [context.product(bom.item) for bom in staged])
+    ids |= bom_records.ensure(context, staged)
     return [posting(step, BOM, [ids[bom.item]]) for step, bom in _pairs(wanted, boms)]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import graphlib
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -37,44 +38,51 @@ from tests.unit.builders import operation
 Graph = dict[str, tuple[str, ...]]
 
 POOL = [f"P{n:02d}" for n in range(10)]
-STRANGERS = ["X01", "X02", "X03"]  # items ERP holds that no package speaks for
+STRANGERS = ["X01", "X02"]  # items ERP holds that no package speaks for
 SUPPLIERS = ["ACME", "GLOBEX", "INITECH"]
+DOCUMENTS = ["DRW-1", "DRW-2", "SPEC"]
 PLANTS = (PlantContext("US01", "NA", b.CUT_OVER), PlantContext("DE01", "EU", dt.date(2026, 6, 1)))
 
-# Strategies are built once, here: building them inside draws costs more than drawing.
+# Strategies are built once, here: building them inside draws costs more than drawing. Draws
+# are few and map directly onto what they choose, so a failure shrinks in seconds.
 revisions = st.sampled_from("ABC")
 quantities = st.integers(1, 500_000).map(lambda n: Decimal(n).scaleb(-3))  # 0.001 … 500.000
-index = st.integers(0, 2**16)
-mask = st.integers(0, 2 ** len(POOL + STRANGERS) - 1)
-indexes = st.lists(index, min_size=1, max_size=4)
+sizes = st.integers(2, len(POOL))
+subsets = st.lists(st.integers(0, len(POOL) - 1), max_size=4, unique=True)
+kid_positions = st.lists(st.integers(0, len(POOL)), min_size=1, max_size=4, unique=True)
 item_fields = st.tuples(
-    revisions,
-    st.sampled_from(["Pump", "Gear"]),
-    st.sampled_from(["EA", "KG"]),
-    st.sampled_from(["make", "buy"]),
+    revisions, st.sampled_from(["Pump", "Gear"]), st.sampled_from(["make", "buy"])
 )
 line_fields = st.tuples(quantities, st.integers(0, 2))
-one_of_three = st.integers(0, 2)
+supplier_sets = st.lists(st.sampled_from(SUPPLIERS), max_size=2, unique=True)
+document_sets = st.lists(st.sampled_from(DOCUMENTS), max_size=2, unique=True)
+# What ERP holds of each desired record: 0 the same, 1 nothing, 2 another version.
+fates = st.integers(0, 2)
+extras = st.lists(
+    st.tuples(
+        st.sampled_from(POOL + STRANGERS), st.sampled_from(SUPPLIERS), st.sampled_from(DOCUMENTS)
+    ),
+    max_size=4,
+)
 FAST = settings(max_examples=100, deadline=None)
 SLOW = settings(max_examples=100, deadline=None)
 
 
-def chosen(values: list[str], bits: int) -> list[str]:
-    return [v for n, v in enumerate(values) if bits >> n & 1]
+def picked(values: list[str], positions: list[int]) -> list[str]:
+    return [values[p] for p in sorted(positions) if p < len(values)]
 
 
 # --- graphs ------------------------------------------------------------------------------------
 
 
 @st.composite
-def bom_graphs(draw: st.DrawFn, pool: tuple[str, ...] = tuple(POOL)) -> tuple[list[str], Graph]:
+def bom_graphs(draw: st.DrawFn) -> tuple[list[str], Graph]:
     """Item numbers, bottom-up, and the components each assembly uses."""
-    shuffled = draw(st.permutations(pool))
-    numbers = shuffled[: 2 + draw(index) % (len(pool) - 1)]
+    numbers = draw(st.permutations(POOL))[: draw(sizes)]
     graph: Graph = {}
     for position, parent in enumerate(numbers[1:], start=1):
-        if draw(index) % 4:  # three in four parts above the bottom are assemblies
-            kids = dict.fromkeys(numbers[i % position] for i in draw(indexes))
+        kids = picked(numbers[:position], draw(kid_positions))
+        if kids:
             graph[parent] = tuple(kids)
     return numbers, graph
 
@@ -83,56 +91,78 @@ def bom_graphs(draw: st.DrawFn, pool: tuple[str, ...] = tuple(POOL)) -> tuple[li
 
 
 def item_record(draw: st.DrawFn, number: str) -> ItemRecord:
-    revision, name, uom, make_buy = draw(item_fields)
-    return ItemRecord(number, revision, name, uom, "part", make_buy)
+    revision, name, make_buy = draw(item_fields)
+    return ItemRecord(number, revision, name, "EA", "part", make_buy)
 
 
 def bom_record(draw: st.DrawFn, parent: str, kids: tuple[str, ...]) -> BomRecord:
     lines = []
     for n, kid in enumerate(kids):
         quantity, designators = draw(line_fields)
-        lines.append(
-            BomLineRecord(
-                10 * (n + 1), kid, quantity, "EA", tuple(f"R{d}" for d in range(designators))
-            )
-        )
+        designated = tuple(f"R{d}" for d in range(designators))
+        lines.append(BomLineRecord(10 * (n + 1), kid, quantity, "EA", designated))
     return BomRecord(parent, draw(revisions), tuple(lines))
 
 
+def document_record(number: str, item: str, revision: str = "A") -> DocumentRecord:
+    return DocumentRecord(item, number, revision, number, "drawing", f"https://plm/{number}")
+
+
 @st.composite
-def target_states(draw: st.DrawFn, numbers: list[str], graph: Graph) -> TargetState:
+def target_states(draw: st.DrawFn) -> TargetState:
+    numbers, graph = draw(bom_graphs())
     records: list[Record] = [item_record(draw, n) for n in numbers]
     records += [bom_record(draw, parent, kids) for parent, kids in graph.items()]
-    records += [RoutingRecord(n, draw(revisions), ()) for n in chosen(numbers, draw(mask))]
+    records += [RoutingRecord(n, draw(revisions), ()) for n in picked(numbers, draw(subsets))]
     records += [
-        DocumentRecord(n, doc, draw(revisions), doc, "drawing", f"https://plm/{doc}")
-        for n in chosen(numbers, draw(mask))
-        for doc in chosen(["DRW-1", "DRW-2", "SPEC"], draw(mask))
+        document_record(doc, n, draw(revisions))
+        for n in picked(numbers, draw(subsets))
+        for doc in draw(document_sets)
     ]
     records += [
-        SourceRecord(n, supplier, "Maker", f"M-{n}", "preferred" if draw(index) % 2 else "approved")
-        for n in chosen(numbers, draw(mask))
-        for supplier in chosen(SUPPLIERS, draw(mask))
+        SourceRecord(n, supplier, "Maker", f"M-{n}")
+        for n in picked(numbers, draw(subsets))
+        for supplier in draw(supplier_sets)
     ]
-    return state_of(records)
+    declared = {  # items whose every document / source the package lists, even if none here
+        ObjectKind.DOCUMENT: frozenset(picked(numbers, draw(subsets))),
+        ObjectKind.SOURCE: frozenset(picked(numbers, draw(subsets))),
+    }
+    return replace(state_of(records), complete_for=declared)
+
+
+def other_version(record: Record) -> Record:
+    """The same object as ERP might hold it from an earlier change."""
+    match record:
+        case ItemRecord():
+            return replace(record, name=record.name + " (old)")
+        case BomRecord(lines=lines) if len(lines) > 1:  # same revision, other lines: update
+            return replace(record, lines=(replace(lines[0], quantity=lines[0].quantity + 1),))
+        case BomRecord() | RoutingRecord() | DocumentRecord():  # earlier revision: supersede
+            return replace(record, revision=record.revision + "0")
+        case SourceRecord():
+            return replace(record, status="preferred")
+    raise AssertionError(record)
 
 
 @st.composite
 def desired_and_actual(draw: st.DrawFn) -> tuple[TargetState, TargetState]:
     """What a plant should hold, and an ERP that holds some of it, other versions of some of
-    it, none of the rest, plus records of items no package speaks for."""
-    numbers, graph = draw(bom_graphs())
-    desired = draw(target_states(numbers, graph))
-    noise_numbers, noise_graph = draw(bom_graphs(tuple(POOL + STRANGERS)))
-    noise = draw(target_states(noise_numbers, noise_graph))
-    records = []
+    it, none of the rest, plus sources and documents the package does not list, for items it
+    speaks for and for items it does not."""
+    desired = draw(target_states())
+    held: list[Record] = []
     for kind in ObjectKind:
-        want, other = desired.of_kind(kind), noise.of_kind(kind)
-        for key in sorted(set(want) | set(other)):
-            pick = (want, other, {})[draw(one_of_three)]
-            if key in pick:
-                records.append(pick[key])
-    return desired, state_of(records)
+        for record in desired.of_kind(kind).values():
+            held += [[record], [], [other_version(record)]][draw(fates)]
+    for item, supplier, document in draw(extras):
+        held += [
+            SourceRecord(item, supplier, "Maker", f"OLD-{item}"),
+            document_record(f"OLD-{document}", item),
+        ]
+    held += [ItemRecord(x, "A", "Stranger", "EA", "part", "buy") for x in STRANGERS]
+    held += [BomRecord(STRANGERS[1], "A", (BomLineRecord(10, STRANGERS[0], Decimal(1), "EA"),))]
+    return desired, state_of(held)
 
 
 # --- a pure ERP simulator --------------------------------------------------------------------
@@ -165,6 +195,15 @@ def test_apply_after_plan_converges(states: tuple[TargetState, TargetState]) -> 
     for kind in ObjectKind:
         held = after.of_kind(kind)
         assert all(held[key] == record for key, record in desired.of_kind(kind).items())
+    for kind in (ObjectKind.DOCUMENT, ObjectKind.SOURCE):  # complete per item: no extras left
+        wanted = desired.of_kind(kind)
+        spoken_for = {item_of(r) for r in wanted.values()} | desired.complete_for.get(kind, set())
+        extras = {k for k, r in after.of_kind(kind).items() if item_of(r) in spoken_for}
+        assert extras <= set(wanted)
+
+
+def item_of(record: Record) -> str:
+    return str(getattr(record, "item", ""))
 
 
 @FAST
@@ -176,11 +215,14 @@ def test_a_plan_leaves_items_it_does_not_speak_for_alone(
 
     p = plan("ECO-1", "US01", desired, actual)
 
-    spoken_for = desired.item_numbers
     assert all(s.key in desired.of_kind(s.kind) for s in p.steps if s.action is not Action.RETIRE)
-    assert all(
-        getattr(s.current, "item", "") in spoken_for for s in p.steps if s.action is Action.RETIRE
-    )
+    for step in (s for s in p.steps if s.action is Action.RETIRE):
+        kind = step.kind
+        spoken_for = {item_of(r) for r in desired.of_kind(kind).values()}
+        spoken_for |= desired.complete_for.get(kind, frozenset())
+        assert kind in (ObjectKind.DOCUMENT, ObjectKind.SOURCE)
+        assert step.key not in desired.of_kind(kind)
+        assert step.current is not None and item_of(step.current) in spoken_for
 
 
 @FAST
@@ -206,8 +248,9 @@ def test_components_and_child_boms_are_planned_before_their_parents(
 @given(desired_and_actual())
 def test_planning_is_deterministic(states: tuple[TargetState, TargetState]) -> None:
     desired, actual = states
-    reversed_desired = state_of(
-        list(reversed([r for kind in ObjectKind for r in desired.of_kind(kind).values()]))
+    records = [r for kind in ObjectKind for r in desired.of_kind(kind).values()]
+    reversed_desired = replace(
+        state_of(list(reversed(records))), complete_for=dict(desired.complete_for)
     )
 
     first = plan("ECO-1", "US01", desired, actual)

@@ -131,6 +131,10 @@ def sourcing(part: str, supplier: str = "ACME", mpn: str = "", **fields: Any) ->
     }
 
 
+def affected(number: str, from_revision: str | None, to_revision: str | None) -> Json:
+    return {"number": number, "from_revision": from_revision, "to_revision": to_revision}
+
+
 def plant(code: str = "US01", effective_from: dt.date = CUT_OVER, **fields: Any) -> Json:
     return {"plant": code, "effective_from": effective_from.isoformat(), **fields}
 
@@ -147,11 +151,12 @@ def package_dict(
     documents: list[Json] | tuple[Json, ...] = (),
     sources: list[Json] | tuple[Json, ...] = (),
     plants: tuple[Json, ...] | None = None,
+    affected: list[Json] | tuple[Json, ...] = (),
 ) -> Json:
     return {
         "schema_version": "1",
         "source": {"system": "plm-test", "event_id": "evt-1", "emitted_at": "2026-05-04T09:00:00Z"},
-        "change": change(*(plant(),) if plants is None else plants),
+        "change": change(*(plant(),) if plants is None else plants, affected_items=list(affected)),
         "items": list(items),
         "boms": list(boms),
         "routings": list(routings),

@@ -113,7 +113,7 @@ def test_non_finite_quantities_are_rejected(quantity: Any) -> None:
     assert error.errors()[0]["loc"] == ("boms", 0, "lines", 3, "quantity")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.decimals(allow_nan=False, allow_infinity=False))
 def test_a_quantity_given_as_a_string_is_kept_digit_for_digit(quantity: Decimal) -> None:
     parsed = oil_quantity(parse(with_oil_quantity(str(quantity))))
@@ -121,7 +121,7 @@ def test_a_quantity_given_as_a_string_is_kept_digit_for_digit(quantity: Decimal)
     assert parsed.as_tuple() == quantity.as_tuple()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.decimals(min_value=-(10**9), max_value=10**9, places=6, allow_nan=False))
 def test_a_quantity_given_as_a_json_number_is_exact_up_to_15_digits(quantity: Decimal) -> None:
     text = json.dumps(with_oil_quantity("PLACEHOLDER")).replace('"PLACEHOLDER"', str(quantity))
@@ -268,7 +268,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(json_values)
 def test_arbitrary_json_validates_or_raises_validation_error(value: Any) -> None:
     with contextlib.suppress(ValidationError):
@@ -301,7 +301,7 @@ plausible = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.lists(
         st.tuples(st.sampled_from(EXAMPLE_PATHS), json_values | plausible), min_size=1, max_size=3
@@ -368,7 +368,7 @@ def test_a_find_number_written_as_a_float_must_be_whole() -> None:
         parse_package(with_find_number_text("10.5"))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.lists(
         st.tuples(st.sampled_from(EXAMPLE_PATHS), json_values | plausible), min_size=1, max_size=3

@@ -64,8 +64,8 @@ extras = st.lists(
     ),
     max_size=4,
 )
-FAST = settings(max_examples=100, deadline=None)
-SLOW = settings(max_examples=100, deadline=None)
+FAST = settings(max_examples=75, deadline=None)
+SLOW = settings(max_examples=50, deadline=None)
 
 
 def picked(values: list[str], positions: list[int]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from plmsync.connectors.erp.tryton import errors as tryton_errors
 from plmsync.domain import errors
 from plmsync.domain.issues import CATALOGUE
 
@@ -37,4 +38,9 @@ def catalogue_markdown() -> str:
     lines += ["", "## Errors while running", "", "| Code | Class | What to do |", "|---|---|---|"]
     for cls in _ERROR_CLASSES:
         lines.append(f"| `{cls.code}` | {cls.__name__} | {cls.remedy} |")
+    lines += ["", "## Refusals by the Tryton ERP", "",
+              "Raised as `RejectedError` (dead letter; replay after the fix).", "",
+              "| Code | What to do |", "|---|---|"]
+    for code, remedy in sorted(tryton_errors.REMEDIES.items()):
+        lines.append(f"| `{code}` | {remedy} |")
     return "\n".join(lines) + "\n"

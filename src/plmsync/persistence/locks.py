@@ -51,8 +51,13 @@ def _held_by_others(connection: sa.Connection, job: int, keys: list[str], now: d
 def _take(
     connection: sa.Connection, job: int, keys: list[str], now: dt.datetime, until: dt.datetime
 ) -> None:
+    # Only this job's own or expired locks: on PostgreSQL another job may have committed a
+    # live lock since `_held_by_others` looked; then the insert below fails and nothing is taken.
+    takeable = sa.or_(object_locks.c.job == job, object_locks.c.expires_at <= now)
     for part in chunks(keys):
-        connection.execute(sa.delete(object_locks).where(object_locks.c.object_key.in_(part)))
+        connection.execute(
+            sa.delete(object_locks).where(object_locks.c.object_key.in_(part), takeable)
+        )
     if keys:
         connection.execute(
             sa.insert(object_locks),

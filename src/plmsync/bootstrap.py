@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from plmsync.config import FakeTarget, TrytonTarget, WorkspaceConfig
 from plmsync.pipeline.run import Pipeline
 from plmsync.ports.erp import ErpTarget
 
+if TYPE_CHECKING:
+    from plmsync.engine.clock import Clock
+    from plmsync.engine.service import Engine
 
-def build_targets(config: WorkspaceConfig) -> dict[str, ErpTarget]:
+TargetWrapper = Callable[[ErpTarget], ErpTarget]
+"""Wraps each ERP adapter (tests put `plmsync.testing.faults.FaultyErp` around them)."""
+
+
+def build_targets(
+    config: WorkspaceConfig, *, wrap_target: TargetWrapper | None = None
+) -> dict[str, ErpTarget]:
     """One adapter per configured target, shared by every plant that maps to it."""
     adapters: dict[str, ErpTarget] = {}
     for plant in config.plants.values():
         if plant.target not in adapters:
-            adapters[plant.target] = _adapter(plant.target, config)
+            adapter = _adapter(plant.target, config)
+            adapters[plant.target] = wrap_target(adapter) if wrap_target else adapter
     return {code: adapters[plant.target] for code, plant in config.plants.items()}
 
 
@@ -29,8 +42,29 @@ def _adapter(name: str, config: WorkspaceConfig) -> ErpTarget:
     return TrytonErp(name, target, units=config.units, base_dir=config.base_dir)
 
 
-def build_pipeline(config: WorkspaceConfig) -> Pipeline:
-    return Pipeline(config, build_targets(config))
+def build_pipeline(
+    config: WorkspaceConfig, *, wrap_target: TargetWrapper | None = None
+) -> Pipeline:
+    return Pipeline(config, build_targets(config, wrap_target=wrap_target))
+
+
+def build_engine(
+    config: WorkspaceConfig,
+    *,
+    wrap_target: TargetWrapper | None = None,
+    clock: Clock | None = None,
+) -> Engine:
+    """The durable engine on the workspace's state database (created and migrated on first
+    use) and the workspace's ERP targets."""
+    from plmsync.engine.clock import SystemClock
+    from plmsync.engine.service import Engine
+    from plmsync.engine.settings import EngineSettings
+    from plmsync.persistence import SqlStore
+
+    clock = clock or SystemClock()
+    store = SqlStore(config.engine.state_url(config.base_dir), clock=clock.now)
+    settings = EngineSettings.from_config(config.engine)
+    return Engine(store, build_pipeline(config, wrap_target=wrap_target), settings, clock)
 
 
 def close_targets(targets: dict[str, ErpTarget]) -> None:

@@ -75,11 +75,45 @@ DEFAULT_UNITS: dict[str, UnitMapping] = {
 }
 
 
+class EngineConfig(_Config):
+    """The durable engine: where its state lives, leases, retries and worker threads."""
+
+    database: str = Field(
+        default="state.sqlite", description="SQLite file for the engine state (workspace-relative)."
+    )
+    url: str | None = Field(
+        default=None, description="A SQLAlchemy URL instead (e.g. postgresql+psycopg://…)."
+    )
+    lease_seconds: float = Field(default=60.0, gt=0, description="A claimed job's lease.")
+    heartbeat_seconds: float = Field(default=15.0, gt=0, description="Lease renewal interval.")
+    max_attempts: int = Field(default=8, ge=1, description="Attempts before a dead letter.")
+    backoff_base_seconds: float = Field(default=2.0, ge=0)
+    backoff_max_seconds: float = Field(default=300.0, ge=0)
+    jitter: float = Field(default=0.2, ge=0, lt=1, description="± fraction of each delay.")
+    lock_wait_seconds: float = Field(
+        default=1.0, ge=0, description="Retry delay when another job holds an ERP object."
+    )
+    poll_seconds: float = Field(default=1.0, gt=0, description="Idle worker's polling interval.")
+    worker_threads: int = Field(default=2, ge=1, description="Threads of an embedded worker.")
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> EngineConfig:
+        if self.heartbeat_seconds >= self.lease_seconds:
+            raise ValueError("engine.heartbeat_seconds must be shorter than lease_seconds")
+        return self
+
+    def state_url(self, base_dir: Path) -> str:
+        if self.url:
+            return self.url
+        return f"sqlite:///{(base_dir / self.database).resolve()}"
+
+
 class WorkspaceConfig(_Config):
     version: Literal[1] = 1
     plants: dict[str, PlantConfig]
     targets: dict[str, TargetConfig]
     units: dict[str, UnitMapping] = Field(default_factory=lambda: dict(DEFAULT_UNITS))
+    engine: EngineConfig = Field(default_factory=EngineConfig)
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @model_validator(mode="after")

@@ -36,7 +36,10 @@ class SystemClock:
 
 
 class ManualClock:
-    """A clock that moves only when told to (or when someone sleeps on it)."""
+    """A clock that moves only when told to (or when someone sleeps on it).
+
+    Meant for one worker thread: with several, one idle thread's sleep moves time for all
+    of them, and the leases of jobs the others are running expire under them."""
 
     def __init__(self, start: dt.datetime | None = None):
         self._now = start or dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC)

@@ -1,0 +1,327 @@
+"""Run one claimed job: plan against live ERP state, guard revisions, lock, then stage or post.
+
+Every attempt starts from what the ERP really holds: it re-reads, re-plans and posts only the
+difference. That is what makes a crash or an ambiguous outcome (the ERP committed, then the
+reply was lost) harmless — the next attempt finds the committed records (adapters match by
+natural key) and the plan converges; nothing is created twice.
+
+    payload → parse → plan (validation included) → revision guard → lock objects
+            → effective later?  stage what production does not see → staged
+            → otherwise         record STARTED → apply → record POSTED → succeeded
+    any error → retry policy → retrying (run_after) or dead + dead letter
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from plmsync.domain.errors import RejectedError
+from plmsync.domain.package import ChangePackage
+from plmsync.domain.plan import Plan, Step
+from plmsync.domain.revision import Regression
+from plmsync.domain.state import ObjectKind
+from plmsync.engine import failure as failures
+from plmsync.engine import records
+from plmsync.engine.clock import Clock
+from plmsync.engine.errors import StateConflict
+from plmsync.engine.failure import LOCK_WAIT, Failure
+from plmsync.engine.guard import check_revisions, superseded_reason
+from plmsync.engine.lease import JobLease
+from plmsync.engine.model import DeadLetter, DeadLetterStatus, InboxEvent, Job, JobState, StepRecord
+from plmsync.engine.retry import Retry
+from plmsync.engine.settings import EngineSettings
+from plmsync.engine.trail import JobTrail
+from plmsync.pipeline.fetch import parse_package
+from plmsync.pipeline.run import Pipeline
+from plmsync.pipeline.stage import stageable
+from plmsync.ports.erp import ChangeRef, ErpTarget, Posting
+from plmsync.ports.store import JobStore
+
+
+class Outcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    STAGED = "staged"
+    SUPERSEDED = "superseded"
+    RETRYING = "retrying"
+    WAITING = "waiting"  # another job holds one of its ERP objects; not an error
+    DEAD = "dead"
+    LOST = "lost"  # another worker took the job over (this one's lease ran out)
+
+
+@dataclass(frozen=True)
+class JobReport:
+    job: Job
+    outcome: Outcome
+    posted: int = 0
+    plan: Plan | None = None
+    error: BaseException | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Planned:
+    """About to write `plan` for `job` (a progress display sizes its bar from it)."""
+
+    job: Job
+    plan: Plan
+
+
+Listener = Callable[[Planned | JobReport], None]
+
+
+class Executor:
+    def __init__(
+        self,
+        store: JobStore,
+        pipeline: Pipeline,
+        settings: EngineSettings,
+        clock: Clock,
+        *,
+        rng: random.Random | None = None,
+        listener: Listener | None = None,
+    ):
+        self.store = store
+        self.pipeline = pipeline
+        self.settings = settings
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.listener = listener
+
+    def run(self, job: Job, lease: JobLease) -> JobReport:
+        attempt = _Attempt(self, job, lease)
+        try:
+            report = attempt.guarded(attempt.execute)
+        finally:
+            lease.release()
+        self.notify(report)
+        return report
+
+    def notify(self, event: Planned | JobReport) -> None:
+        if self.listener is not None:
+            self.listener(event)
+
+
+class _Attempt:
+    """One attempt at one job; holds what the steps of the attempt share."""
+
+    def __init__(self, executor: Executor, job: Job, lease: JobLease):
+        self.x = executor
+        self.store = executor.store
+        self.job = job
+        self.lease = lease
+        self.number = job.attempts + 1
+        self.plan: Plan | None = None
+        self.started: list[StepRecord] = []
+        self._trail: JobTrail | None = None
+
+    # --- flow -----------------------------------------------------------------------------
+
+    def guarded(self, work: Callable[[], JobReport]) -> JobReport:
+        """Errors become a retry or a dead letter; a refused transition means the job is no
+        longer ours (reclaimed, cancelled) and this attempt's outcome must not be written."""
+        try:
+            try:
+                return work()
+            except StateConflict:
+                raise
+            except Exception as error:
+                return self.fail(error)
+        except StateConflict as conflict:
+            return JobReport(self.job, Outcome.LOST, plan=self.plan, reason=str(conflict))
+
+    def execute(self) -> JobReport:
+        event = self.store.event(self.job.event)
+        self._trail = JobTrail(self.store, self.job, event)
+        package = parse_package(self.store.raw_payload(self.job.event), origin=event.event_id)
+        plan = self.plan = self.x.pipeline.plan(package, [self.job.plant])[self.job.plant]
+        self._confirm_earlier(plan)
+        found = self._regressions(package, plan)
+        if found:
+            return self._supersede(found)
+        if not self.lease.lock(self._lock_keys(plan)):
+            return self._wait_for_locks()
+        if self._effective_later():
+            return self._stage(plan, event)
+        return self._post(plan, event)
+
+    # --- before writing -------------------------------------------------------------------
+
+    def _confirm_earlier(self, plan: Plan) -> None:
+        confirmed = records.confirmed(self.store.steps(self.job.id), plan)
+        if confirmed:
+            self.store.steps_finished(self.job.id, confirmed)
+
+    def _regressions(self, package: ChangePackage, plan: Plan) -> list[Regression]:
+        pending = self.store.pending_revisions(self.job.plant, self.job.id)
+        return check_revisions(package, plan, pending)
+
+    def _lock_keys(self, plan: Plan) -> list[str]:
+        name = self.target.name
+        return [f"{name}/{step.kind}/{step.key}" for step in plan.actionable]
+
+    def _effective_later(self) -> bool:
+        effective = self.job.effective_from
+        if effective is None or effective <= self.x.clock.today():
+            return False
+        return not self._activated()
+
+    def _activated(self) -> bool:
+        """Activated early (`activate --as-of` a future date): post, do not stage again."""
+        return any(
+            t.from_state == JobState.STAGED and t.to_state == JobState.QUEUED
+            for t in self.store.transitions(self.job.id)
+        )
+
+    # --- outcomes -------------------------------------------------------------------------
+
+    def _supersede(self, found: list[Regression]) -> JobReport:
+        reason = superseded_reason(found)
+        job = self._move(JobState.SUPERSEDED, reason=reason)
+        self.trail.record(
+            "job.superseded",
+            outcome="superseded",
+            reason=reason,
+            newer=[r.describe() for r in found],
+        )
+        return JobReport(job, Outcome.SUPERSEDED, plan=self.plan, reason=reason)
+
+    def _wait_for_locks(self) -> JobReport:
+        run_after = self.x.clock.now() + self.x.settings.lock_wait
+        reason = f"{LOCK_WAIT} another job is posting"
+        job = self._move(JobState.RETRYING, reason=reason, run_after=run_after)
+        return JobReport(job, Outcome.WAITING, plan=self.plan, reason=reason)
+
+    def _stage(self, plan: Plan, event: InboxEvent) -> JobReport:
+        steps = stageable(plan)
+        postings = self._write(steps, event, self.target.stage) if steps else []
+        self.trail.postings("erp.staged", postings, self.number)
+        effective = self.job.effective_from
+        reason = f"effective {effective}: {len(steps)} step(s) prepared out of use until then"
+        job = self._move(JobState.STAGED, reason=reason)
+        self.trail.record("job.staged", outcome="staged", effective_from=str(effective))
+        return JobReport(job, Outcome.STAGED, len(steps), plan, reason=reason)
+
+    def _post(self, plan: Plan, event: InboxEvent) -> JobReport:
+        steps = plan.actionable
+        self.x.notify(Planned(self.job, plan))
+        postings = self._write(steps, event, self.target.apply) if steps else []
+        self.trail.postings("erp.posted", postings, self.number)
+        reason = f"{len(steps)} step(s) posted" if steps else "ERP already matches"
+        job = self._move(JobState.SUCCEEDED, reason=reason)
+        self.trail.record("job.succeeded", outcome="succeeded", steps=len(steps))
+        if self._was_staged():
+            self.trail.record("plant.activated", effective_from=str(self.job.effective_from))
+        return JobReport(job, Outcome.SUCCEEDED, len(steps), plan, reason=reason)
+
+    def _was_staged(self) -> bool:
+        return any(t.to_state == JobState.STAGED for t in self.store.transitions(self.job.id))
+
+    def _write(
+        self,
+        steps: Sequence[Step],
+        event: InboxEvent,
+        call: Callable[[ChangeRef, Sequence[Step]], list[Posting]],
+    ) -> list[Posting]:
+        """Recorded before and after the ERP call: a crash in between leaves STARTED rows."""
+        job = self.job
+        self.started = records.started(job.id, job.change_number, job.plant, steps, self.number)
+        self.store.steps_started(job.id, self.started)
+        postings = call(ChangeRef(job.change_number, job.plant, event.event_id), steps)
+        self.store.steps_finished(job.id, records.posted(self.started, postings))
+        return postings
+
+    # --- errors ---------------------------------------------------------------------------
+
+    def fail(self, error: BaseException) -> JobReport:
+        found = Failure.of(error)
+        if self.started and isinstance(error, RejectedError):
+            self.store.steps_finished(self.job.id, records.failed(self.started, found.code))
+        failed_before = failures.failures_since_replay(self.store.transitions(self.job.id))
+        now = self.x.clock.now()
+        decision = self.x.settings.retry.decide(error, failed_before + 1, now, self.x.rng)
+        if isinstance(decision, Retry):
+            return self._retry(error, found, decision)
+        return self._dead(error, found)
+
+    def _retry(self, error: BaseException, found: Failure, decision: Retry) -> JobReport:
+        job = self._move(
+            JobState.RETRYING, reason=found.reason, run_after=decision.at, failed=found
+        )
+        self.trail_or_none("job.retrying", found, run_after=decision.at.isoformat())
+        return JobReport(job, Outcome.RETRYING, plan=self.plan, error=error, reason=found.reason)
+
+    def _dead(self, error: BaseException, found: Failure) -> JobReport:
+        job = self._move(JobState.DEAD, reason=found.reason, failed=found)
+        letter = self.store.dead_letter(self._letter(found))
+        self.trail_or_none("job.dead", found, dead_letter=letter.id)
+        return JobReport(job, Outcome.DEAD, plan=self.plan, error=error, reason=found.reason)
+
+    def _letter(self, found: Failure) -> DeadLetter:
+        step = self._failed_step(found.object_key)
+        return DeadLetter(
+            id=0,
+            event=self.job.event,
+            job=self.job.id,
+            error_code=found.code,
+            message=found.message,
+            status=DeadLetterStatus.OPEN,
+            created_at=self.x.clock.now(),
+            step=records.step_summary(step) if step else None,
+            erp_messages=found.erp_messages,
+            attempts=failures.attempts(self.store.transitions(self.job.id)),
+        )
+
+    def _failed_step(self, object_key: str) -> Step | None:
+        """The step the ERP refused: named by the error, or the only one posted. A key with a
+        line number ("PMP-40#30") names a BOM line, so the BOM step, not the item PMP-40."""
+        steps = self.plan.actionable if self.plan else ()
+        key, line, _ = object_key.partition("#")
+        named = [s for s in steps if s.key == key and (not line or s.kind == ObjectKind.BOM)]
+        return named[0] if named else (steps[0] if len(steps) == 1 else None)
+
+    # --- store helpers --------------------------------------------------------------------
+
+    @property
+    def target(self) -> ErpTarget:
+        return self.x.pipeline.targets[self.job.plant]
+
+    @property
+    def trail(self) -> JobTrail:
+        assert self._trail is not None, "the trail opens with the event, first thing"
+        return self._trail
+
+    def trail_or_none(self, action: str, found: Failure, **details: object) -> None:
+        """Failures may happen before the event was read (then there is nothing to link)."""
+        if self._trail is None:
+            self._trail = JobTrail(self.store, self.job, self.store.event(self.job.event))
+        self.trail.record(
+            action,
+            outcome=action.removeprefix("job."),
+            attempt=self.number,
+            error_code=found.code,
+            message=found.message,
+            **details,
+        )
+
+    def _move(
+        self,
+        to: JobState,
+        *,
+        reason: str,
+        run_after: dt.datetime | None = None,
+        failed: Failure | None = None,
+    ) -> Job:
+        return self.store.transition(
+            self.job.id,
+            to,
+            reason=reason,
+            worker=self.lease.worker,
+            run_after=run_after,
+            error_code=failed.code if failed else "",
+            error_message=failed.message if failed else "",
+            count_attempt=failed is not None,
+        )

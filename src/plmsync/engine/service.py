@@ -1,0 +1,146 @@
+"""`Engine`: the one facade the CLI (and later the API) uses for the durable sync engine.
+
+It only assembles the engine's parts — intake, workers, scheduler, read models, dead-letter
+actions, audit — around one store, one pipeline (the plants' ERP targets) and one clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+from collections.abc import Collection
+
+from plmsync.domain.issues import Issue
+from plmsync.domain.package import ChangePackage
+from plmsync.domain.plan import Plan
+from plmsync.engine import intake, replay
+from plmsync.engine.clock import Clock, SystemClock
+from plmsync.engine.executor import Executor, Listener
+from plmsync.engine.model import AuditEntry, DeadLetter, Job
+from plmsync.engine.scheduler import activate_due
+from plmsync.engine.settings import EngineSettings
+from plmsync.engine.status import StatusRow, status_rows
+from plmsync.engine.worker import Until, Worker, idle, run_threads, settled, worker_id
+from plmsync.pipeline.run import Pipeline
+from plmsync.ports.store import JobStore, Received
+
+
+class Engine:
+    def __init__(
+        self,
+        store: JobStore,
+        pipeline: Pipeline,
+        settings: EngineSettings | None = None,
+        clock: Clock | None = None,
+        *,
+        rng: random.Random | None = None,
+    ):
+        self.store = store
+        self.pipeline = pipeline
+        self.settings = settings or EngineSettings()
+        self.clock = clock or SystemClock()
+        self.rng = rng or random.Random()
+        self.stopping = threading.Event()
+
+    # --- intake -------------------------------------------------------------------------
+
+    def submit(
+        self, raw: bytes, *, event_id: str | None = None, actor: str = "plmsync"
+    ) -> Received:
+        return intake.submit(self.store, raw, event_id=event_id, actor=actor)
+
+    def check(self, package: ChangePackage) -> list[Issue]:
+        """Every issue of a package, reading the ERPs but writing nothing anywhere."""
+        return self.pipeline.check(package)
+
+    def preview(self, package: ChangePackage) -> dict[str, Plan]:
+        """The plans a sync would post now (ValidationFailed if the package is invalid)."""
+        return self.pipeline.plan(package)
+
+    # --- running ------------------------------------------------------------------------
+
+    def workers(self, count: int | None = None, listener: Listener | None = None) -> list[Worker]:
+        """`count` workers (default: the configured threads) sharing one stop signal."""
+        executor = Executor(
+            self.store, self.pipeline, self.settings, self.clock, rng=self.rng, listener=listener
+        )
+        number = count or self.settings.threads
+        return [
+            Worker(
+                self.store,
+                executor,
+                worker_id(f"t{n}"),
+                self.settings,
+                self.clock,
+                stop=self.stopping,
+            )
+            for n in range(1, number + 1)
+        ]
+
+    def run(
+        self, until: Until | None, *, threads: int | None = None, listener: Listener | None = None
+    ) -> int:
+        """Work (embedded, on threads) until `until()` holds or `stop()` is called."""
+        self.stopping.clear()
+        return run_threads(self.workers(threads, listener), until)
+
+    def run_until_idle(
+        self, *, threads: int | None = None, listener: Listener | None = None
+    ) -> int:
+        return self.run(idle(self.store), threads=threads, listener=listener)
+
+    def run_until_settled(
+        self, jobs: Collection[int], *, threads: int | None = None, listener: Listener | None = None
+    ) -> int:
+        """Until these jobs are done, staged or dead (other due jobs are worked on meanwhile)."""
+        return self.run(settled(self.store, jobs), threads=threads, listener=listener)
+
+    def stop(self) -> None:
+        """Workers finish the job they are on, then return."""
+        self.stopping.set()
+
+    def activate(self, as_of: dt.date) -> list[Job]:
+        return activate_due(self.store, as_of)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def status(self, change: str | None = None) -> list[StatusRow]:
+        return status_rows(self.store, change)
+
+    def jobs_of_event(self, event: int) -> list[Job]:
+        received = self.store.event(event)
+        return [
+            j for j in self.store.jobs(change_number=received.change_number) if j.event == event
+        ]
+
+    def audit_trail(self, change: str | None = None) -> list[AuditEntry]:
+        return self.store.audit_trail(change)
+
+    def verify_audit(self) -> AuditEntry | None:
+        return self.store.verify_audit()
+
+    # --- dead letters -------------------------------------------------------------------
+
+    def dead_letters(self, status: str | None = "open") -> list[DeadLetter]:
+        return self.store.dead_letters(status=status)
+
+    def dead_letter(self, letter: int) -> DeadLetter:
+        return self.store.dead_letter_by_id(letter)
+
+    def payload_of(self, letter: DeadLetter) -> bytes:
+        """The original payload, exactly as received."""
+        return self.store.raw_payload(letter.event)
+
+    def replay(self, letter: int, *, payload: bytes | None = None, by: str) -> replay.ReplayResult:
+        return replay.replay(self.store, letter, payload=payload, by=by)
+
+    def discard(self, letter: int, *, by: str) -> DeadLetter:
+        return replay.discard(self.store, letter, by=by)
+
+    def close(self) -> None:
+        close = getattr(self.store, "close", None)
+        if callable(close):
+            close()
+        for target in {id(t): t for t in self.pipeline.targets.values()}.values():
+            target.close()

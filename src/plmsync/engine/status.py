@@ -1,0 +1,53 @@
+"""Read models for people: one row per change and plant, with progress, dates and errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from plmsync.engine.model import Job, JobState, StepRecord, StepStatus
+from plmsync.ports.store import JobStore
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    change: str
+    plant: str
+    job: int
+    state: JobState
+    steps_done: int
+    steps_total: int
+    attempts: int
+    next_activation: dt.date | None = None
+    next_attempt: dt.datetime | None = None
+    last_error_code: str = ""
+    last_error_message: str = ""
+    updated_at: dt.datetime | None = None
+
+
+def status_rows(store: JobStore, change: str | None = None) -> list[StatusRow]:
+    """The latest job of each change and plant (a replay's job replaces the dead one)."""
+    latest: dict[tuple[str, str], Job] = {}
+    for job in store.jobs(change_number=change):
+        latest[(job.change_number, job.plant)] = job  # ordered by id: later wins
+    return [_row(job, store.steps(job.id)) for job in latest.values()]
+
+
+def _row(job: Job, steps: Iterable[StepRecord]) -> StatusRow:
+    recorded = list(steps)
+    state = JobState(job.state)
+    return StatusRow(
+        change=job.change_number,
+        plant=job.plant,
+        job=job.id,
+        state=state,
+        steps_done=sum(1 for s in recorded if s.status == StepStatus.POSTED),
+        steps_total=len(recorded),
+        attempts=job.attempts,
+        next_activation=job.effective_from if state is JobState.STAGED else None,
+        next_attempt=job.run_after if state is JobState.RETRYING else None,
+        last_error_code=job.last_error_code,
+        last_error_message=job.last_error_message,
+        updated_at=job.updated_at,
+    )

@@ -1,0 +1,150 @@
+"""The worker loop: activate due changes, reclaim jobs of dead workers, claim, run, repeat.
+
+While a job runs, a heartbeat thread renews its lease (and its ERP-object locks) every
+`heartbeat`; a worker that dies stops renewing, its lease runs out, and any other worker's
+next loop reclaims the job. `stop()` (SIGTERM/SIGINT in `plmsync worker`) lets the current
+job finish and then ends the loop: a graceful stop never leaves a job half-done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Collection
+
+from plmsync.engine.clock import Clock
+from plmsync.engine.executor import Executor, JobReport
+from plmsync.engine.lease import JobLease
+from plmsync.engine.model import Job, JobState
+from plmsync.engine.scheduler import activate_due
+from plmsync.engine.settings import EngineSettings
+from plmsync.ports.store import JobStore
+
+log = logging.getLogger(__name__)
+
+ACTIVE = (JobState.QUEUED, JobState.RETRYING, JobState.RUNNING)
+# States in which a job waits for nothing a worker could do now.
+SETTLED = frozenset(JobState) - set(ACTIVE)
+
+Until = Callable[[], bool]
+
+
+def worker_id(suffix: str = "") -> str:
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    return f"{name}:{suffix}" if suffix else name
+
+
+class Worker:
+    def __init__(
+        self,
+        store: JobStore,
+        executor: Executor,
+        name: str,
+        settings: EngineSettings,
+        clock: Clock,
+        *,
+        stop: threading.Event | None = None,
+    ):
+        self.store = store
+        self.executor = executor
+        self.name = name
+        self.settings = settings
+        self.clock = clock
+        self.stopping = stop or threading.Event()
+
+    def run(self, until: Until | None = None) -> int:
+        """Loop until stopped, or until `until()` holds when nothing is claimable."""
+        ran = 0
+        while not self.stopping.is_set():
+            if self._turn() is not None:
+                ran += 1
+            elif until is not None and until():
+                break
+            else:
+                self.clock.sleep(self._pause(), self.stopping)
+        return ran
+
+    def step(self) -> JobReport | None:
+        """One turn of the loop; the report of the job run, if one was claimable."""
+        activate_due(self.store, self.clock.today())
+        self.store.reclaim_expired(self.clock.now())
+        job = self.store.claim(self.name, self.clock.now(), self.settings.lease)
+        return self._run(job) if job is not None else None
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def _turn(self) -> JobReport | None:
+        try:
+            return self.step()
+        except Exception:  # the store was busy or failed: the loop must survive it
+            log.exception("worker %s: loop turn failed; trying again", self.name)
+            return None
+
+    def _run(self, job: Job) -> JobReport:
+        lease = JobLease(self.store, job.id, self.name, self.clock, self.settings.lease)
+        with _Heartbeat(lease, self.settings.heartbeat):
+            return self.executor.run(job, lease)
+
+    def _pause(self) -> float:
+        """Until the next retry is due, at most one poll interval."""
+        poll = self.settings.poll.total_seconds()
+        due = [j.run_after for j in self.store.jobs(states=[JobState.RETRYING]) if j.run_after]
+        if not due:
+            return poll
+        return min(poll, max(0.0, (min(due) - self.clock.now()).total_seconds()))
+
+
+class _Heartbeat:
+    """Renews a lease on its own thread while the job runs (the job may block in the ERP)."""
+
+    def __init__(self, lease: JobLease, every: dt.timedelta):
+        self._lease = lease
+        self._every = every.total_seconds()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{lease.job}")
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._done.wait(self._every):
+            try:
+                if not self._lease.renew():
+                    log.warning("job %s: lease lost to another worker", self._lease.job)
+                    return
+            except Exception:  # a busy store must not kill the heartbeat; try again next beat
+                log.exception("job %s: heartbeat failed", self._lease.job)
+
+
+def idle(store: JobStore) -> Until:
+    """Nothing queued, retrying or running anywhere (staged jobs wait for their date)."""
+    return lambda: not store.jobs(states=ACTIVE)
+
+
+def settled(store: JobStore, jobs: Collection[int]) -> Until:
+    """Every one of these jobs is done, staged, or waiting for a person."""
+    return lambda: all(store.job(job).state in SETTLED for job in jobs)
+
+
+def run_threads(workers: Collection[Worker], until: Until | None = None) -> int:
+    """Embedded mode: each worker on its own thread; returns how many jobs they ran."""
+    counts: list[int] = []
+    threads = [
+        threading.Thread(target=lambda w=w: counts.append(w.run(until)), name=w.name)
+        for w in workers
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.2)  # short joins keep the main thread responsive to signals
+    return sum(counts)

@@ -1,6 +1,8 @@
-"""Workspace configuration (`plmsync.yaml`): plants, the ERP target each maps to, and units.
+"""Workspace configuration (`plmsync.yaml`): plants, the ERP target each maps to, units, and
+the governance rules (`rules:`, see domain/rules.py).
 
-Loaded once at the edge and validated; an error names the file and the key that is wrong.
+Loaded once at the edge and validated; an error names the file, the line and the key that is
+wrong (`plmsync.yaml:14: rules.plants.DE01.required_attributes: …`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from plmsync.config_errors import Loc, describe
 from plmsync.domain.errors import ConfigError
+from plmsync.domain.rules import RuleError, Rules
 
 DEFAULT_CONFIG = Path("plmsync.yaml")
 
@@ -114,17 +118,53 @@ class WorkspaceConfig(_Config):
     targets: dict[str, TargetConfig]
     units: dict[str, UnitMapping] = Field(default_factory=lambda: dict(DEFAULT_UNITS))
     engine: EngineConfig = Field(default_factory=EngineConfig)
+    rules: Rules = Rules()
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @model_validator(mode="after")
     def _plants_name_known_targets(self) -> WorkspaceConfig:
         for code, plant in self.plants.items():
             if plant.target not in self.targets:
-                raise ValueError(f"plant {code} names target {plant.target!r}, not in targets")
+                raise RuleError(
+                    ("plants", code, "target"),
+                    f"plant {code} names target {plant.target!r}, not in targets",
+                )
         return self
+
+    @model_validator(mode="after")
+    def _rules_name_known_plants(self) -> WorkspaceConfig:
+        """A rule for a plant or region nobody configured is a typo that would silently never
+        apply, so it is refused."""
+        unknown = _unknown_sites(self.rules, set(self.plants), self.regions)
+        if unknown:
+            known = f"plants {', '.join(sorted(self.plants))}; regions {', '.join(self.regions)}"
+            raise RuleError(("rules", *unknown[0]), f"not a configured plant or region ({known})")
+        return self
+
+    @property
+    def regions(self) -> list[str]:
+        return sorted({plant.region for plant in self.plants.values() if plant.region})
 
     def region_of(self, plant: str) -> str:
         return self.plants[plant].region
+
+
+def _unknown_sites(rules: Rules, plants: set[str], regions: list[str]) -> list[Loc]:
+    """Where the rules name a plant or region that is not configured."""
+    control = rules.export_control
+    found: list[Loc] = [("plants", code) for code in rules.plants if code not in plants]
+    found += [("regions", region) for region in rules.regions if region not in regions]
+    found += [
+        ("export_control", "excluded_plants", n)
+        for n, code in enumerate(control.excluded_plants)
+        if code not in plants
+    ]
+    found += [
+        ("export_control", "excluded_regions", n)
+        for n, region in enumerate(control.excluded_regions)
+        if region not in regions
+    ]
+    return found
 
 
 def load_config(path: Path) -> WorkspaceConfig:
@@ -134,13 +174,11 @@ def load_config(path: Path) -> WorkspaceConfig:
             f"no configuration at {path}",
             remedy="Pass --config FILE, or create a workspace with `plmsync init DIR`.",
         )
+    text = path.read_text(encoding="utf-8")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.safe_load(text) or {}
         return WorkspaceConfig.model_validate({**raw, "base_dir": path.parent.resolve()})
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"{path}: {problems}") from exc
+        raise ConfigError("\n".join(describe(path, text, exc))) from exc

@@ -20,6 +20,7 @@ from plmsync.cli.sync_view import console, run_sync
 from plmsync.config import DEFAULT_CONFIG, load_config
 from plmsync.domain.errors import PlmsyncError, ValidationFailed
 from plmsync.domain.package import ChangePackage
+from plmsync.domain.rules import Rules
 from plmsync.pipeline.fetch import read_package
 from plmsync.pipeline.run import Pipeline
 from plmsync.workspace import PlantSpec, init_workspace
@@ -112,9 +113,14 @@ def sync(
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the change-package contract (v1)."""
-    sys.stdout.write(json.dumps(ChangePackage.model_json_schema(), indent=2) + "\n")
+def schema(
+    rules: Annotated[
+        bool, typer.Option("--rules", help="The schema of `rules:` in plmsync.yaml instead.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of the change-package contract (v1), or of the rules."""
+    model = Rules if rules else ChangePackage
+    sys.stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
 
 
 @app.command()

@@ -3,6 +3,10 @@
 Pure and cheap: records are frozen dataclasses, so "unchanged" is one equality test and only
 objects that differ are looked at field by field. Only objects the package speaks for are
 compared; anything else in ERP is left alone.
+
+Ownership (`rules.ownership`) decides which record fields plmsync may write: a field owned by
+the ERP keeps the ERP's value in the step's desired record, so it never counts as a change and
+never appears in `Step.changed_fields` (see domain/ownership.py).
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import fields
 
+from plmsync.domain.ownership import protect, writable_fields
 from plmsync.domain.plan import Action, LineChange, Step
+from plmsync.domain.rules import DEFAULT_RULES, Rules
 from plmsync.domain.state import (
     BomLineRecord,
     BomRecord,
@@ -25,11 +31,14 @@ _REVISIONED = {ObjectKind.BOM, ObjectKind.ROUTING, ObjectKind.DOCUMENT}
 _COMPLETE_PER_ITEM = {ObjectKind.DOCUMENT, ObjectKind.SOURCE}
 
 
-def diff(desired: TargetState, actual: TargetState) -> list[Step]:
+def diff(desired: TargetState, actual: TargetState, rules: Rules = DEFAULT_RULES) -> list[Step]:
     steps: list[Step] = []
     for kind in ObjectKind:
         declared = desired.complete_for.get(kind, frozenset())
-        steps.extend(_diff_kind(kind, desired.of_kind(kind), actual.of_kind(kind), declared))
+        writable = writable_fields(kind, rules)
+        steps.extend(
+            _diff_kind(kind, desired.of_kind(kind), actual.of_kind(kind), declared, writable)
+        )
     return steps
 
 
@@ -38,9 +47,11 @@ def _diff_kind(
     desired: dict[str, Record],
     actual: dict[str, Record],
     declared: frozenset[str],
+    writable: frozenset[str],
 ) -> Iterator[Step]:
     for key, wanted in desired.items():
-        yield _compare(kind, key, wanted, actual.get(key))
+        current = actual.get(key)
+        yield _compare(kind, key, protect(wanted, current, writable), current)
     if kind in _COMPLETE_PER_ITEM:
         yield from _retirements(kind, desired, actual, declared)
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 
 from plmsync.domain.issues import Issue
 from plmsync.domain.plan import Plan, Step
+from plmsync.domain.rules import DEFAULT_RULES, Rules
 from plmsync.domain.state import ObjectKind, TargetState
 from plmsync.pipeline.diff import diff
 
@@ -21,9 +22,11 @@ def plan(
     desired: TargetState,
     actual: TargetState,
     warnings: Iterable[Issue] = (),
+    rules: Rules = DEFAULT_RULES,
 ) -> Plan:
+    """`rules` only matter for attribute ownership: what plmsync may write."""
     levels = bom_levels(desired)
-    steps = sorted(diff(desired, actual), key=lambda s: _order(s, levels))
+    steps = sorted(diff(desired, actual, rules), key=lambda s: _order(s, levels))
     return Plan(change, plant, tuple(steps), tuple(warnings))
 
 

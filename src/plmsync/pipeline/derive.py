@@ -1,7 +1,10 @@
 """Derive one plant's view of a change package: the ERP objects that plant should hold.
 
 Pure: the same package and plant always give the same state. Plant-specific rules (alternates,
-local sourcing, exclusions) are applied here so that diff and plan stay rule-free.
+local sourcing, exclusions) are applied here so that diff and plan stay rule-free: first the
+engineering view (the package's lines, routing and sources for this plant), then the plant's
+rules from `rules.plants` / `rules.regions` (pipeline/plant_rules.py), which also say which rule
+produced each difference (`derive_with_trace`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from plmsync.domain.package import (
     Operation,
     SourceStatus,
 )
+from plmsync.domain.rules import DEFAULT_RULES, Rules
 from plmsync.domain.state import (
     BomLineRecord,
     BomRecord,
@@ -29,6 +33,7 @@ from plmsync.domain.state import (
     SourceRecord,
     TargetState,
 )
+from plmsync.pipeline.plant_rules import Derivation, apply_plant_rules
 
 # Sources in these states are not approved to buy from: they are left out of the plant's AVL.
 _NOT_BUYABLE = {SourceStatus.DISQUALIFIED, SourceStatus.OBSOLETE}
@@ -41,7 +46,22 @@ class PlantContext:
     effective_from: dt.date | None = None
 
 
-def derive(package: ChangePackage, plant: PlantContext) -> TargetState:
+def derive(
+    package: ChangePackage, plant: PlantContext, rules: Rules = DEFAULT_RULES
+) -> TargetState:
+    return derive_with_trace(package, plant, rules)[0]
+
+
+def derive_with_trace(
+    package: ChangePackage, plant: PlantContext, rules: Rules = DEFAULT_RULES
+) -> tuple[TargetState, list[Derivation]]:
+    """The plant's view, and every difference its rules made to the engineering view."""
+    plant_rules = rules.for_plant(plant.plant, plant.region)
+    return apply_plant_rules(package, engineering_view(package, plant), plant_rules)
+
+
+def engineering_view(package: ChangePackage, plant: PlantContext) -> TargetState:
+    """The package as this plant sees it before plant rules: its lines, routing, sources."""
     return TargetState(
         items={i.number: _item(i) for i in package.items},
         boms={b.item: _bom(b, plant) for b in package.boms},

@@ -10,6 +10,7 @@ import pytest
 
 from plmsync.domain.issues import CATALOGUE, Issue, Severity
 from plmsync.domain.package import ChangePackage
+from plmsync.domain.rules import Rules
 from plmsync.pipeline.validate import ValidationContext, find_cycles, validate
 from tests.unit import builders as b
 
@@ -147,6 +148,53 @@ CASES: dict[str, Case] = {
     ),
     "PLMSYNC-ERP-UNIT-PRECISION": lambda: _in_context(
         assembly(b.bom("A", b.line(10, "B", "0.5"))), unit_digits={"EA": 0}
+    ),
+    # --- governance: workspace rules and the change's time line ---
+    "PLMSYNC-ITEM-ATTRIBUTE-MISSING": lambda: _in_context(
+        b.package(items=[b.item("A", attributes={"rohs": "no"})]),
+        rules=Rules.model_validate({"required_attributes": [{"attributes": ["rohs"]}]}),
+    ),
+    "PLMSYNC-EXPORT-CONTROL": lambda: _in_context(
+        b.package(items=[b.item("A", attributes={"export_control": "3A001"})]),
+        rules=Rules.model_validate({"export_control": {"excluded_plants": ["US01"]}}),
+    ),
+    "PLMSYNC-SUBSTITUTE-MISSING": lambda: _in_context(
+        assembly(b.components("A", "B")),
+        rules=Rules.model_validate(
+            {"plants": {"US01": {"substitutions": [{"replace": "B", "by": "GHOST"}]}}}
+        ),
+    ),
+    "PLMSYNC-EFFECTIVITY-OVERLAP": lambda: _in_context(
+        assembly(
+            b.bom(
+                "A",
+                b.line(10, "OLD", effective_to="2026-07-01"),
+                b.line(10, "NEW", effective_from="2026-06-01"),
+            )
+        ),
+        line_effectivity=True,
+    ),
+    "PLMSYNC-EFFECTIVITY-GAP": lambda: _in_context(
+        assembly(
+            b.bom(
+                "A",
+                b.line(10, "OLD", effective_to="2026-06-01"),
+                b.line(10, "NEW", effective_from="2026-07-01"),
+            )
+        ),
+        line_effectivity=True,
+    ),
+    "PLMSYNC-LIFECYCLE-OBSOLETE": lambda: _in_context(
+        b.package(
+            items=[b.item("A", "B", lifecycle_state="obsolete")],
+            affected=[b.affected("A", "A", "B")],
+        )
+    ),
+    "PLMSYNC-LIFECYCLE-REVISION-MISMATCH": lambda: _in_context(
+        b.package(items=[b.item("A", "B")], affected=[b.affected("A", "A", "C")])
+    ),
+    "PLMSYNC-LIFECYCLE-REVISION-BACKWARDS": lambda: _in_context(
+        b.package(items=[b.item("A", "B")], affected=[b.affected("A", "C", "B")])
     ),
 }
 

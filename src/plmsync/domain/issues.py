@@ -46,6 +46,7 @@ def _rule(code: str, severity: Severity, title: str, remedy: str, owner: str) ->
 
 E, W = Severity.ERROR, Severity.WARNING
 ENGINEERING, INTEGRATION, PLANNING = "engineering", "integration_admin", "planning"
+TRADE_COMPLIANCE = "trade_compliance"
 
 CATALOGUE: dict[str, Rule] = {
     r.code: r
@@ -102,6 +103,31 @@ CATALOGUE: dict[str, Rule] = {
         _rule("PLMSYNC-ERP-UNIT-PRECISION", E, "Quantity finer than the ERP unit allows",
               "Use a smaller unit (e.g. G instead of KG) or raise the unit's digits in ERP.",
               INTEGRATION),
+        # --- governance: rules from plmsync.yaml (`rules:`) and the change's time line ---
+        _rule("PLMSYNC-ITEM-ATTRIBUTE-MISSING", E, "Item lacks an attribute its plant requires",
+              "Set the attribute (e.g. rohs, reach) true on the item in PLM and release again; "
+              "the requirement is under rules: in plmsync.yaml.", ENGINEERING),
+        _rule("PLMSYNC-EXPORT-CONTROL", W, "Export-controlled item withheld from a plant",
+              "The item and the lines using it are not sent to this plant and the change waits "
+              "for trade compliance review; drop the plant from the change or correct the "
+              "item's classification in PLM.", TRADE_COMPLIANCE),
+        _rule("PLMSYNC-SUBSTITUTE-MISSING", E, "Plant substitute not in the package or ERP",
+              "Release the substitute item first, or correct the substitution rule under "
+              "rules: in plmsync.yaml.", PLANNING),
+        _rule("PLMSYNC-EFFECTIVITY-OVERLAP", E, "Two lines of one find number valid at once",
+              "End the old line's effectivity on the day the new line starts.", ENGINEERING),
+        _rule("PLMSYNC-EFFECTIVITY-GAP", E, "Days when no line of a find number is valid",
+              "Start the new line on the day the old line ends (the end date is exclusive).",
+              ENGINEERING),
+        _rule("PLMSYNC-LIFECYCLE-OBSOLETE", E, "New revision of an obsolete or superseded item",
+              "Reactivate the item in PLM, or release the change against its successor.",
+              ENGINEERING),
+        _rule("PLMSYNC-LIFECYCLE-REVISION-MISMATCH", E,
+              "Change releases a different revision than the package carries",
+              "Make the affected item's to-revision match the item revision sent.",
+              ENGINEERING),
+        _rule("PLMSYNC-LIFECYCLE-REVISION-BACKWARDS", E, "Change goes back to an older revision",
+              "Release a revision later than the one the change starts from.", ENGINEERING),
     )
 }
 

@@ -1,7 +1,8 @@
 """Check a change package against the rule catalogue; report every problem at once.
 
-Pure: what it needs to know about the world (configured plants, the unit table, items ERP
-already has, the ERP's unit precision) comes in a `ValidationContext`.
+Pure: what it needs to know about the world (configured plants and their regions, the unit
+table, items ERP already has, the ERP's unit precision, the workspace rules) comes in a
+`ValidationContext`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,17 @@ from decimal import Decimal
 
 from plmsync.domain.issues import Issue, issue
 from plmsync.domain.package import Bom, BomLine, ChangePackage, LifecycleState
+from plmsync.domain.rules import DEFAULT_RULES, Rules
+from plmsync.pipeline.validate_rules import (
+    export_control_issues,
+    missing_substitute_issues,
+    required_attribute_issues,
+)
+from plmsync.pipeline.validate_timeline import (
+    effectivity_window_issues,
+    is_dated,
+    lifecycle_issues,
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +35,8 @@ class ValidationContext:
     unit_digits: Mapping[str, int] = field(default_factory=dict)  # canonical unit → ERP digits
     line_effectivity: bool = False  # can every target hold per-line dates?
     substitutes: bool = False  # can every target hold line substitutes?
+    rules: Rules = DEFAULT_RULES  # required attributes, export control, plant substitutes
+    regions: Mapping[str, str] = field(default_factory=dict)  # plant → region
 
 
 Check = Callable[[ChangePackage, ValidationContext], Iterator[Issue]]
@@ -148,7 +162,9 @@ def check_bom_lines(package: ChangePackage, ctx: ValidationContext) -> Iterator[
 
 
 def _duplicate_find_numbers(bom: Bom) -> Iterator[Issue]:
-    counts = Counter(line.find_number for line in bom.lines)
+    # Dated lines may share a find number (one replaces the other at a date); their windows
+    # are checked for overlaps and gaps by check_timeline instead.
+    counts = Counter(line.find_number for line in bom.lines if not is_dated(line))
     for number in sorted(n for n, c in counts.items() if c > 1):
         yield issue("PLMSYNC-BOM-DUPLICATE-FIND-NUMBER",
                     f"find number {number} is used by {counts[number]} lines of {bom.item}",
@@ -250,6 +266,22 @@ def check_line_features(package: ChangePackage, ctx: ValidationContext) -> Itera
                         "not posted", "bom_line", _line_key(bom, line))
 
 
+# --- governance: the workspace rules and the change's time line ----------------------------
+
+
+def check_plant_rules(package: ChangePackage, ctx: ValidationContext) -> Iterator[Issue]:
+    plants = {p: ctx.regions.get(p, "") for p in package.plant_codes if p in ctx.plants}
+    known = {i.number for i in package.items} | set(ctx.known_items)
+    yield from required_attribute_issues(package, plants, ctx.rules)
+    yield from export_control_issues(package, plants, ctx.rules)
+    yield from missing_substitute_issues(package, plants, ctx.rules, known)
+
+
+def check_timeline(package: ChangePackage, ctx: ValidationContext) -> Iterator[Issue]:
+    yield from effectivity_window_issues(package)
+    yield from lifecycle_issues(package)
+
+
 def _lines(package: ChangePackage) -> Iterator[tuple[Bom, BomLine]]:
     return ((bom, line) for bom in package.boms for line in bom.lines)
 
@@ -276,4 +308,6 @@ CHECKS: tuple[Check, ...] = (
     check_routings,
     check_references,
     check_line_features,
+    check_plant_rules,
+    check_timeline,
 )

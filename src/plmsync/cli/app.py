@@ -15,7 +15,7 @@ from rich.console import Console
 
 from plmsync.bootstrap import build_pipeline, close_targets
 from plmsync.cli.catalogue_doc import catalogue_markdown
-from plmsync.cli.render import print_error, print_plan
+from plmsync.cli.render import print_derivations, print_error, print_plan
 from plmsync.cli.sync_view import console, run_sync
 from plmsync.config import DEFAULT_CONFIG, load_config
 from plmsync.domain.errors import PlmsyncError, ValidationFailed
@@ -93,8 +93,10 @@ def plan_command(
         _, parsed = read_package(package)
         with _pipeline(config) as pipeline:
             plans = pipeline.plan(parsed, plant or ())
-        for plan in plans.values():
+            derived = pipeline.derivations(parsed, plant or ())
+        for code, plan in plans.items():
             print_plan(console, plan, show_unchanged=all_steps)
+            print_derivations(console, code, derived.get(code, []))
 
 
 @app.command()

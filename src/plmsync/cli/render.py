@@ -10,6 +10,7 @@ from rich.table import Table
 from plmsync.domain.errors import PackageRejected, PlmsyncError, ValidationFailed
 from plmsync.domain.issues import CATALOGUE, Issue
 from plmsync.domain.plan import Action, LineChange, Plan, Step
+from plmsync.pipeline.plant_rules import Derivation
 from plmsync.pipeline.run import SyncReport
 
 _ACTION_STYLE = {
@@ -69,6 +70,23 @@ def print_plan(console: Console, plan: Plan, *, show_unchanged: bool = False) ->
         )
         return
     console.print(plan_table(plan, show_unchanged=show_unchanged))
+
+
+def derivations_table(plant: str, derivations: Sequence[Derivation]) -> Table:
+    """How a plant's rules made its view differ from the engineering BOM: what changed, and
+    underneath, the rule (as configured in plmsync.yaml) that changed it."""
+    table = Table(title=f"Derived for plant {plant} ({len(derivations)} difference(s))")
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Object", no_wrap=True)
+    table.add_column("What ← rule", overflow="fold", min_width=24)
+    for d in derivations:
+        table.add_row(str(d.kind), d.key, f"{d.description}\n[dim]← {d.rule}[/]")
+    return table
+
+
+def print_derivations(console: Console, plant: str, derivations: Sequence[Derivation]) -> None:
+    if derivations:
+        console.print(derivations_table(plant, derivations))
 
 
 def _revision(step: Step) -> str:

@@ -16,8 +16,9 @@ from plmsync.domain.issues import Issue
 from plmsync.domain.package import ChangePackage
 from plmsync.domain.plan import Plan
 from plmsync.domain.state import TargetState
-from plmsync.pipeline.derive import PlantContext, derive
+from plmsync.pipeline.derive import PlantContext, derive, derive_with_trace
 from plmsync.pipeline.plan import plan
+from plmsync.pipeline.plant_rules import Derivation
 from plmsync.pipeline.validate import ValidationContext, validate
 from plmsync.ports.erp import ChangeRef, ErpTarget, Posting
 
@@ -66,6 +67,15 @@ class Pipeline:
         warnings = [i for i in issues if not i.blocking]
         return {p: self._plan_plant(package, p, warnings) for p in self._plants(package, plants)}
 
+    def derivations(
+        self, package: ChangePackage, plants: Sequence[str] = ()
+    ) -> dict[str, list[Derivation]]:
+        """Per plant, how its plant rules made its view differ from the engineering BOM."""
+        return {
+            p: derive_with_trace(package, self._plant_context(package, p), self.config.rules)[1]
+            for p in self._plants(package, plants)
+        }
+
     def sync(
         self,
         package: ChangePackage,
@@ -94,9 +104,10 @@ class Pipeline:
         return issues
 
     def _plan_plant(self, package: ChangePackage, plant: str, warnings: Iterable[Issue]) -> Plan:
-        desired = derive(package, self._plant_context(package, plant))
+        rules = self.config.rules
+        desired = derive(package, self._plant_context(package, plant), rules)
         actual = self.targets[plant].read(desired.item_numbers)
-        return plan(package.change.number, plant, desired, actual, warnings)
+        return plan(package.change.number, plant, desired, actual, warnings, rules)
 
     def _post(
         self, package: ChangePackage, plan_: Plan, on_progress: ProgressCallback | None
@@ -133,6 +144,8 @@ class Pipeline:
             unit_digits=digits,
             line_effectivity=bool(capabilities) and all(c.line_effectivity for c in capabilities),
             substitutes=bool(capabilities) and all(c.substitutes for c in capabilities),
+            rules=self.config.rules,
+            regions={code: plant.region for code, plant in self.config.plants.items()},
         )
 
     def _items_known_everywhere(self, package: ChangePackage, plants: list[str]) -> dict[str, str]:

@@ -13,7 +13,6 @@ from plmsync.domain.package import ChangePackage
 from plmsync.domain.rules import Rules
 from plmsync.pipeline.validate import validate
 from plmsync.pipeline.validate_rules import is_truthy
-from plmsync.pipeline.validate_timeline import compare_revisions
 from tests.unit import builders as b
 
 REGIONS = {"US01": "NA", "DE01": "EU"}
@@ -294,18 +293,3 @@ def test_a_superseded_item_gaining_a_revision_is_refused() -> None:
     package = affecting(b.item("A", "C", lifecycle_state="superseded"), "B", "C")
 
     assert codes(package) == ["PLMSYNC-LIFECYCLE-OBSOLETE"]
-
-
-@pytest.mark.parametrize(
-    ("a", "b_", "order"),
-    [
-        ("A", "B", -1),
-        ("B", "A", 1),
-        ("Z", "AA", -1),
-        ("9", "10", -1),
-        ("01", "1", 0),
-        ("a", "A", 0),
-    ],
-)
-def test_revision_order(a: str, b_: str, order: int) -> None:
-    assert compare_revisions(a, b_) == order

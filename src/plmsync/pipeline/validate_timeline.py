@@ -8,18 +8,19 @@ meant for different plants never conflict. Lines are compared by find number, no
 the same screw at two positions is normal.
 
 Lifecycle: each affected item's from → to revision must move forward, name the revision the
-package carries, and not add a revision to an item PLM has retired.
+package carries, and not add a revision to an item PLM has retired. Revisions compare
+naturally (domain/revision.py): A < Z < AA, 9 < 10, numbered prototypes before letters.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator, Sequence
 from itertools import combinations
 
 from plmsync.domain.issues import Issue, issue
 from plmsync.domain.package import AffectedItem, Bom, BomLine, ChangePackage, Item, LifecycleState
+from plmsync.domain.revision import compare_revisions
 
 _RETIRED = {LifecycleState.OBSOLETE, LifecycleState.SUPERSEDED}
 
@@ -142,21 +143,3 @@ def _item_transition(affected: AffectedItem, item: Item) -> Iterator[Issue]:
             "item",
             item.number,
         )
-
-
-# A small natural order (A < B < Z < AA; 2 < 10; 01 = 1; digits before letters), enough to
-# tell a revision moving backwards.
-_RUN = re.compile(r"\d+|[^\W\d_]+")
-
-
-def _revision_key(revision: str) -> tuple[tuple[int, int, str], ...]:
-    return tuple(
-        (0, int(run), "") if run.isdigit() else (1, len(run), run)
-        for run in _RUN.findall(revision.upper())
-    )
-
-
-def compare_revisions(a: str, b: str) -> int:
-    """-1, 0 or 1 as `a` is older than, the same as, or newer than `b`."""
-    key_a, key_b = _revision_key(a), _revision_key(b)
-    return (key_a > key_b) - (key_a < key_b)

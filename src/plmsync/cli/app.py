@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,14 +10,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from plmsync.bootstrap import build_pipeline, close_targets
+from plmsync.cli import engine_commands
 from plmsync.cli.catalogue_doc import catalogue_markdown
-from plmsync.cli.render import print_derivations, print_error, print_plan
-from plmsync.cli.sync_view import console, run_sync
+from plmsync.cli.common import EXIT_FAILED, ConfigOption, console, handled
+from plmsync.cli.engine_commands import opened
+from plmsync.cli.engine_sync import sync_file
+from plmsync.cli.render import print_derivations, print_plan
 from plmsync.config import DEFAULT_CONFIG, load_config
-from plmsync.domain.errors import PlmsyncError, ValidationFailed
 from plmsync.domain.package import ChangePackage
 from plmsync.domain.rules import Rules
 from plmsync.pipeline.fetch import read_package
@@ -32,36 +32,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-err_console = Console(stderr=True)
-
-ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", help="Workspace file.", show_default=True)
-]
 PlantOption = Annotated[
     list[str] | None, typer.Option("--plant", "-p", help="Only this plant (repeatable).")
 ]
-EXIT_INVALID = 2
-EXIT_FAILED = 1
-EXIT_INTERNAL = 70
-
-
-@contextmanager
-def handled() -> Iterator[None]:
-    """Turn errors into a message with a code and a remedy; never a stack trace."""
-    try:
-        yield
-    except PlmsyncError as error:
-        print_error(err_console, error)
-        code = EXIT_INVALID if isinstance(error, ValidationFailed) else EXIT_FAILED
-        raise typer.Exit(code) from None
-    except (typer.Exit, typer.Abort, KeyboardInterrupt):
-        raise
-    except Exception as error:
-        if os.environ.get("PLMSYNC_DEBUG"):
-            raise
-        err_console.print(f"[bold red]Internal error[/] {type(error).__name__}: {error}")
-        err_console.print("[bold]What to do:[/] run again with PLMSYNC_DEBUG=1 and report it.")
-        raise typer.Exit(EXIT_INTERNAL) from None
 
 
 @app.command()
@@ -103,14 +76,14 @@ def plan_command(
 def sync(
     package: Annotated[Path, typer.Argument(help="Change package (JSON).")],
     config: ConfigOption = DEFAULT_CONFIG,
-    plant: PlantOption = None,
 ) -> None:
-    """Post a change package to every plant it names. Exit 0 only if every plant is synced."""
-    with handled():
-        _, parsed = read_package(package)
-        with _pipeline(config) as pipeline:
-            report = run_sync(pipeline, parsed, plant or ())
-    if not report.ok:
+    """Sync a change package to every plant it names (exit 0 only if all synced or staged).
+
+    The package is checked first (every problem listed, nothing stored or written), then
+    queued durably and run to completion here, with a progress bar per plant."""
+    with handled(), opened(config) as engine:
+        synced = sync_file(engine, package, console)
+    if not synced:
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -151,6 +124,9 @@ def _pipeline(config: Path) -> Iterator[Pipeline]:
         yield pipeline
     finally:
         close_targets(dict(pipeline.targets))
+
+
+engine_commands.register(app)  # worker, status, audit, activate, dead …
 
 
 def main() -> None:

@@ -51,3 +51,8 @@ def _row(job: Job, steps: Iterable[StepRecord]) -> StatusRow:
         last_error_message=job.last_error_message,
         updated_at=job.updated_at,
     )
+
+
+def job_rows(store: JobStore, jobs: Iterable[int]) -> list[StatusRow]:
+    """Status rows for these jobs exactly (e.g. the jobs one `sync` waits for)."""
+    return [_row(store.job(job), store.steps(job)) for job in jobs]

@@ -144,7 +144,17 @@ def run_threads(workers: Collection[Worker], until: Until | None = None) -> int:
     ]
     for thread in threads:
         thread.start()
+    try:
+        _join(threads)
+    except KeyboardInterrupt:  # Ctrl-C in embedded mode: finish the jobs in hand, then stop
+        for worker in workers:
+            worker.stop()
+        _join(threads)
+        raise
+    return sum(counts)
+
+
+def _join(threads: Collection[threading.Thread]) -> None:
     for thread in threads:
         while thread.is_alive():
             thread.join(0.2)  # short joins keep the main thread responsive to signals
-    return sum(counts)

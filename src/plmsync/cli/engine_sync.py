@@ -1,0 +1,155 @@
+"""`plmsync sync` through the durable engine: check, show the plans, submit, run to completion
+in-process with a progress bar per plant, then a per-plant summary.
+
+The package is validated (read-only) before it is submitted: a CLI user holds the file, so
+an invalid one is refused at once with every problem listed, and nothing is stored or
+written. A valid one goes through the inbox like any delivery — a repeated `sync` of the
+same file is recorded as a duplicate and only its original jobs are followed.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from plmsync.cli.engine_views import OK_STATES, state_text
+from plmsync.cli.render import issues_table, print_plan
+from plmsync.domain.plan import Plan
+from plmsync.engine.executor import JobReport, Planned
+from plmsync.engine.model import Job
+from plmsync.engine.service import Engine
+from plmsync.engine.status import StatusRow, job_rows
+from plmsync.pipeline.fetch import read_package
+from plmsync.ports.store import Received
+
+
+def sync_file(engine: Engine, path: Path, console: Console) -> bool:
+    """True when every plant of the change is synced (or staged for its date)."""
+    raw, package = read_package(path)
+    plans = engine.preview(package)  # ValidationFailed: every problem, nothing stored
+    for plan in plans.values():
+        print_plan(console, plan)
+    received = engine.submit(raw, actor=_user())
+    jobs = _followed_jobs(engine, received, console)
+    with _progress(console, plans, quiet=all(p.is_empty for p in plans.values())) as listener:
+        engine.run_until_settled([job.id for job in jobs], listener=listener)
+    warnings = next(iter(plans.values())).warnings if plans else ()
+    if warnings:
+        console.print(issues_table(warnings))
+    rows = job_rows(engine.store, [job.id for job in jobs])
+    console.print(result_table(package.change.number, rows))
+    return all(row.state in OK_STATES for row in rows)
+
+
+def _followed_jobs(engine: Engine, received: Received, console: Console) -> list[Job]:
+    if not received.duplicate:
+        return list(received.jobs)
+    original = engine.store.event(received.event.duplicate_of or 0)
+    console.print(
+        f"Event {received.event.event_id} was already received on "
+        f"{original.received_at:%Y-%m-%d %H:%M} (inbox #{original.id}): recorded as a "
+        "duplicate and not processed again; showing its jobs.",
+        highlight=False,
+    )
+    return engine.jobs_of_event(original.id)
+
+
+def result_table(change: str, rows: Sequence[StatusRow]) -> Table:
+    problems = any(row.state not in OK_STATES for row in rows)
+    table = Table(title=f"Result of {change}")
+    for column in ("Plant", "State", "Steps", "In use from"):
+        table.add_column(column, no_wrap=True)
+    if problems:
+        table.add_column("Problem → what to do", overflow="fold")
+    for row in rows:
+        cells = [
+            row.plant,
+            state_text(row.state),
+            f"{row.steps_done}/{row.steps_total}",
+            _in_use(row),
+        ]
+        table.add_row(*cells, *([_problem(row)] if problems else []))
+    return table
+
+
+def _in_use(row: StatusRow) -> str:
+    return (
+        str(row.next_activation)
+        if row.next_activation
+        else ("now" if row.state in OK_STATES else "")
+    )
+
+
+def _problem(row: StatusRow) -> str:
+    if row.state in OK_STATES:
+        return ""
+    reason = row.last_error_message.splitlines()[0] if row.last_error_message else str(row.state)
+    what_to_do = f"plmsync dead list; plmsync status {row.change}"
+    return f"[red]{row.last_error_code}[/] {escape(reason)}\n[dim]→ {what_to_do}[/]"
+
+
+@contextmanager
+def _progress(
+    console: Console, plans: Mapping[str, Plan], *, quiet: bool
+) -> Iterator[_ProgressListener | None]:
+    if quiet:
+        yield None
+        return
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    with progress:
+        tasks = {
+            p: progress.add_task(p, total=len(plan.actionable) or 1) for p, plan in plans.items()
+        }
+        yield _ProgressListener(progress, tasks)
+
+
+class _ProgressListener:
+    """Sizes each plant's bar from the plan the engine is about to post, fills it when the
+    job settles, and says why while it waits (retrying, locked)."""
+
+    def __init__(self, progress: Progress, tasks: dict[str, TaskID]):
+        self.progress = progress
+        self.tasks = tasks
+
+    def __call__(self, event: Planned | JobReport) -> None:
+        task = self.tasks.get(event.job.plant)
+        if task is None:
+            return
+        if isinstance(event, Planned):
+            self.progress.update(task, total=len(event.plan.actionable) or 1)
+            return
+        total = self.progress.tasks[task].total or 1
+        done = event.outcome in ("succeeded", "staged", "superseded", "dead")
+        label = (
+            f"{event.job.plant} {event.outcome}"
+            if event.outcome != "succeeded"
+            else event.job.plant
+        )
+        self.progress.update(task, completed=total if done else 0, description=label)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "plmsync"

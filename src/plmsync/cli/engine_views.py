@@ -1,0 +1,258 @@
+"""Rich views of the engine's state: status, dead letters, the audit timeline, job lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from itertools import groupby
+
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from plmsync.engine.executor import JobReport, Outcome
+from plmsync.engine.model import AuditEntry, DeadLetter, JobState
+from plmsync.engine.status import StatusRow
+
+STATE_STYLE = {
+    JobState.SUCCEEDED: "green",
+    JobState.STAGED: "cyan",
+    JobState.QUEUED: "white",
+    JobState.RUNNING: "yellow",
+    JobState.RETRYING: "yellow",
+    JobState.WAITING_REVIEW: "magenta",
+    JobState.SUPERSEDED: "dim",
+    JobState.SKIPPED: "dim",
+    JobState.CANCELLED: "dim",
+    JobState.DEAD: "bold red",
+}
+OK_STATES = frozenset({JobState.SUCCEEDED, JobState.STAGED})
+
+
+def when(moment: dt.datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def state_text(state: JobState) -> str:
+    return f"[{STATE_STYLE[state]}]{state}[/]"
+
+
+def status_table(rows: Sequence[StatusRow], title: str = "Sync status") -> Table:
+    """One row per change and plant; a last error is shown only while it matters."""
+    table = Table(title=title)
+    for column in ("Change", "Plant", "State", "Steps", "Attempts", "Next"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("Last error", overflow="fold")
+    for row in rows:
+        table.add_row(
+            row.change,
+            row.plant,
+            state_text(row.state),
+            f"{row.steps_done}/{row.steps_total}",
+            str(row.attempts),
+            _next(row),
+            _last_error(row),
+        )
+    return table
+
+
+def _next(row: StatusRow) -> str:
+    if row.next_activation:
+        return f"activates {row.next_activation}"
+    return f"retry {when(row.next_attempt)}" if row.next_attempt else ""
+
+
+def _last_error(row: StatusRow) -> str:
+    if not row.last_error_code or row.state in OK_STATES:
+        return ""
+    return f"[red]{row.last_error_code}[/] {escape(row.last_error_message.splitlines()[0])}"
+
+
+def dead_letters_table(letters: Sequence[DeadLetter], plants: dict[int, str]) -> Table:
+    table = Table(title=f"{len(letters)} dead letter(s)")
+    for column in ("ID", "Plant", "Code", "Attempts", "Created", "Status"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("What happened", overflow="fold")
+    for letter in letters:
+        table.add_row(
+            str(letter.id),
+            plants.get(letter.job or 0, "—"),
+            f"[red]{letter.error_code}[/]",
+            str(len(letter.attempts)),
+            when(letter.created_at),
+            str(letter.status),
+            escape(letter.message.splitlines()[0]) if letter.message else "",
+        )
+    return table
+
+
+def dead_letter_view(letter: DeadLetter, event_id: str, change: str, payload: bytes) -> Group:
+    """Everything a person needs to decide: replay as is, replay edited, or discard."""
+    facts = Table.grid(padding=(0, 2))
+    for name, value in (
+        ("Dead letter", f"{letter.id} ({letter.status})"),
+        ("Change", change or "(unreadable payload)"),
+        ("Event", event_id),
+        ("Job", str(letter.job) if letter.job else "— (the payload itself was refused)"),
+        ("Code", f"[red]{letter.error_code}[/]"),
+        ("Created", when(letter.created_at)),
+        (
+            "Resolved",
+            f"{when(letter.resolved_at)} by {letter.resolved_by}" if letter.resolved_by else "",
+        ),
+    ):
+        facts.add_row(f"[bold]{name}[/]", value)
+    parts: list[RenderableType] = [facts, Panel(Text(letter.message), title="What happened")]
+    parts += _step_and_messages(letter)
+    if letter.attempts:
+        parts.append(_attempts_table(letter))
+    parts.append(_payload_panel(payload, "Original payload"))
+    if letter.edited_payload is not None:
+        parts.append(_payload_panel(letter.edited_payload, "Edited payload (replayed)"))
+    return Group(*parts)
+
+
+def _step_and_messages(letter: DeadLetter) -> Iterator[RenderableType]:
+    if letter.step:
+        step = letter.step
+        summary = f"{step['kind']} {step['key']} ({step['action']}, rev {step['revision']})"
+        yield Panel(Text(summary), title="Plan step that failed")
+    for message in letter.erp_messages:
+        yield Panel(Text(str(message.get("text", message))), title="The ERP said")
+
+
+def _attempts_table(letter: DeadLetter) -> Table:
+    table = Table(title="Attempts")
+    for column in ("#", "At", "Code"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("Message", overflow="fold")
+    for attempt in letter.attempts:
+        table.add_row(
+            str(attempt.number), when(attempt.at), attempt.error_code, escape(attempt.message)
+        )
+    return table
+
+
+_PAYLOAD_LINES = 40
+
+
+def _payload_panel(payload: bytes, title: str) -> Panel:
+    """The payload pretty-printed when it is JSON, cut after a screenful (save it to read all)."""
+    try:
+        text = json.dumps(json.loads(payload), indent=2, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        text = payload.decode("utf-8", errors="replace")
+    lines = text.splitlines()
+    more = len(lines) - _PAYLOAD_LINES
+    shown = "\n".join(lines[:_PAYLOAD_LINES]) + (
+        f"\n… {more} more line(s): use --save FILE" if more > 0 else ""
+    )
+    return Panel(Text(shown), title=f"{title} ({len(payload):,} bytes)")
+
+
+_GROUPED = {"erp.posted", "erp.staged"}
+
+
+def audit_table(entries: Sequence[AuditEntry], change: str, *, every: bool = False) -> Table:
+    """A readable timeline: ERP postings of one call are folded into one row unless `every`."""
+    table = Table(title=f"Audit trail of {change} ({len(entries)} entries)")
+    for column in ("#", "When (UTC)", "Action", "Plant"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("What", overflow="fold")
+    for row in _timeline(entries, every):
+        table.add_row(*row)
+    return table
+
+
+def _timeline(entries: Sequence[AuditEntry], every: bool) -> Iterator[tuple[str, ...]]:
+    for _, run in groupby(entries, key=lambda e: _fold_key(e, every)):
+        group = list(run)
+        first, last = group[0], group[-1]
+        number = str(first.sequence) if len(group) == 1 else f"{first.sequence}-{last.sequence}"
+        what = describe(first) if len(group) == 1 else _folded(group)
+        yield (number, f"{first.at:%m-%d %H:%M:%S}", first.action, first.plant, escape(what))
+
+
+def _fold_key(entry: AuditEntry, every: bool) -> tuple[object, ...]:
+    if every or entry.action not in _GROUPED:
+        return (entry.sequence,)
+    return (entry.action, entry.plant, entry.attempt, entry.erp_model, entry.operation)
+
+
+def _folded(group: Sequence[AuditEntry]) -> str:
+    first = group[0]
+    ids = [str(i) for e in group for i in e.record_ids]
+    shown = ", ".join(ids[:8]) + (f" … ({len(ids)} ids)" if len(ids) > 8 else "")
+    return (
+        f"{len(group)} × {first.operation} {first.erp_model}: ids {shown}, attempt {first.attempt}"
+    )
+
+
+def describe(entry: AuditEntry) -> str:
+    """One sentence per entry; who acted is named when it was a person."""
+    d = entry.details
+    text = {
+        "event.received": lambda: f"event {entry.event_id} accepted{_approvals(d)}",
+        "event.duplicate": lambda: (
+            f"event {entry.event_id} again: duplicate of inbox #{d.get('duplicate_of')}"
+        ),
+        "event.rejected": lambda: f"event {entry.event_id} refused: {d.get('error_code')}",
+        "job.staged": lambda: f"staged until {d.get('effective_from')}",
+        "job.succeeded": lambda: f"succeeded, {d.get('steps')} step(s) posted",
+        "job.superseded": lambda: str(d.get("reason")),
+        "job.retrying": lambda: (
+            f"{d.get('error_code')} (attempt {entry.attempt}); next {str(d.get('run_after'))[:19]}"
+        ),
+        "job.dead": lambda: (
+            f"{d.get('error_code')} (attempt {entry.attempt}) → dead letter {d.get('dead_letter')}"
+        ),
+        "plant.activated": lambda: f"in use from {d.get('effective_from')}",
+        "deadletter.edited": lambda: (
+            f"letters {d.get('letters')} replayed edited, as event {d.get('replay_event_id')}"
+        ),
+    }.get(entry.action, lambda: _generic(entry))()
+    if entry.action in _GROUPED:
+        ids = ", ".join(str(i) for i in entry.record_ids)
+        text = f"{entry.operation} {entry.erp_model} {d.get('key', '')}: ids {ids}"
+        text += f", attempt {entry.attempt}"
+    person = f" — by {entry.actor}" if entry.actor != "plmsync" else ""
+    payload = f" (payload {entry.payload_hash[:12]})" if entry.action.startswith("event.") else ""
+    return text + payload + person
+
+
+def _approvals(details: dict[str, object]) -> str:
+    approvals = details.get("approvals")
+    if not isinstance(approvals, list) or not approvals:
+        return ""
+    return "; approved by " + ", ".join(f"{a['approver']} ({a['at'][:10]})" for a in approvals)
+
+
+def _generic(entry: AuditEntry) -> str:
+    shown = {k: v for k, v in entry.details.items() if k not in ("job", "event")}
+    return "; ".join([entry.outcome, *(f"{k} {v}" for k, v in shown.items())]).strip("; ")
+
+
+def job_line(report: JobReport) -> str:
+    """One line per finished attempt, for `plmsync worker`."""
+    job = report.job
+    style = "green" if report.outcome in (Outcome.SUCCEEDED, Outcome.STAGED) else "yellow"
+    if report.outcome is Outcome.DEAD:
+        style = "bold red"
+    reason = escape(report.reason.splitlines()[0]) if report.reason else ""
+    return (
+        f"{when(job.updated_at)} job {job.id} {job.change_number} @{job.plant} "
+        f"[{style}]{report.outcome}[/]: {reason}"
+    )
+
+
+def verify_message(entry: AuditEntry | None, total: int) -> str:
+    if entry is None:
+        return f"[green]Audit trail intact[/]: {total} entries, every hash matches its chain."
+    return (
+        f"[bold red]Audit trail broken[/] at entry {entry.sequence} "
+        f"({entry.action}, {entry.change_number or 'no change'}, {when(entry.at)}): "
+        "its hash does not match its content or the entry before it."
+    )

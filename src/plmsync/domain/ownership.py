@@ -20,6 +20,11 @@ R = TypeVar("R", bound=Record)
 RECORD_FIELDS: dict[ObjectKind, tuple[str, ...]] = {
     kind: tuple(f.name for f in fields(record_type)) for record_type, kind in KIND_OF.items()
 }
+# diff protects every record it compares: the common case (plmsync owns every recorded field)
+# must cost one set comparison, not a walk over the fields.
+_FIELD_NAMES: dict[type, frozenset[str]] = {
+    record_type: frozenset(RECORD_FIELDS[kind]) for record_type, kind in KIND_OF.items()
+}
 
 
 def writable_fields(kind: ObjectKind, rules: Rules = DEFAULT_RULES) -> frozenset[str]:
@@ -46,9 +51,9 @@ def protect(wanted: R, current: R | None, writable: frozenset[str]) -> R:
     A record ERP does not have yet gets the field's empty default where it has one (the ERP's
     owner fills it in); a field the record cannot be created without (a unit, a name) is
     seeded from PLM once and left to the ERP afterwards."""
-    protected = [f for f in fields(wanted) if f.name not in writable]
-    if not protected:
+    if writable >= _FIELD_NAMES[type(wanted)]:
         return wanted
+    protected = [f for f in fields(wanted) if f.name not in writable]
     values = {f.name: _kept(f, wanted, current) for f in protected}
     return replace(wanted, **values)
 

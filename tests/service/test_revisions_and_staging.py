@@ -59,18 +59,33 @@ def test_an_older_revision_arriving_late_is_superseded_and_erp_stays(engine: Eng
     assert "rev C already in ERP" in entry.details["reason"]
 
 
-def test_an_older_event_yields_to_a_newer_pending_one(engine: Engine) -> None:
-    """Rev B arrives first, rev C right after; both wait. B runs first and sees C pending."""
+def test_a_late_older_revision_yields_to_a_newer_one_staged_earlier(engine: Engine) -> None:
+    """Rev C was accepted first and waits for its date; rev B, released before it, arrives
+    late: B must not be posted over the plant's way to C."""
+    engine.submit(raw(release_package()))
+    engine.run_until_idle()
+    newer = engine.submit(raw(eco_package())).jobs  # staged until 06-15 / 06-22
+    engine.run_until_idle()
+    older = engine.submit(_older_eco()).jobs
+    engine.run_until_idle()
+    assert {engine.store.job(j.id).state for j in older} == {JobState.SUPERSEDED}
+    reason = engine.store.transitions(older[0].id)[-1].reason
+    assert f"older than rev C pending in ECO-0012 (job {newer[0].id}, staged)" in reason
+    assert _bom_in_use(engine, "GRS-40") == "B"  # the release's, until C's date
+
+
+def test_revisions_arriving_in_order_are_applied_in_order(engine: Engine) -> None:
+    """Rev B arrives first, rev C right after, both effective now: B is posted, then C —
+    nothing of B is dropped just because C is already waiting."""
     engine.submit(raw(release_package()))
     engine.run_until_idle()
     older = engine.submit(_older_eco()).jobs
     newer = engine.submit(_effective_now(raw(eco_package()))).jobs
     engine.run_until_idle()
-    assert {engine.store.job(j.id).state for j in older} == {JobState.SUPERSEDED}
-    assert {engine.store.job(j.id).state for j in newer} == {JobState.SUCCEEDED}
-    reason = engine.store.transitions(older[0].id)[-1].reason
-    assert f"older than rev C pending in ECO-0012 (job {newer[0].id}, queued)" in reason
+    assert {engine.store.job(j.id).state for j in (*older, *newer)} == {JobState.SUCCEEDED}
     assert _bom_in_use(engine, "GRS-40") == "C"
+    posted = [e.change_number for e in engine.audit_trail() if e.action == "job.succeeded"]
+    assert posted[-4:] == ["ECO-0011", "ECO-0011", "ECO-0012", "ECO-0012"]
 
 
 def test_a_future_change_is_staged_until_its_date_then_activated(

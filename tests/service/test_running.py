@@ -12,7 +12,7 @@ from plmsync.engine.model import JobState, StepStatus
 from plmsync.engine.service import Engine
 from plmsync.testing.fake_tables import Model
 from plmsync.testing.faults import FaultyErp
-from plmsync.testing.packages import release_package
+from plmsync.testing.packages import eco_package, release_package
 from tests.service.conftest import EngineFactory, erp, raw
 
 
@@ -134,3 +134,23 @@ def test_a_locked_erp_object_makes_the_job_wait_without_counting_an_attempt(
     engine.store.release_locks(other.id)
     engine.run_until_idle()
     assert engine.store.job(us01.id).state == JobState.SUCCEEDED
+
+
+def test_a_change_waits_for_an_earlier_change_of_its_plants(
+    engine: Engine, clock: ManualClock
+) -> None:
+    """Another worker is still posting the release that introduces the ECO's components: the
+    ECO waits for it (instead of failing validation against a half-built ERP)."""
+    (rel_us01, rel_de01) = engine.submit(raw(release_package())).jobs
+    eco = engine.submit(raw(eco_package()).replace(b"2026-06-", b"2026-05-")).jobs
+    assert engine.store.claim("other-worker", clock.now(), dt.timedelta(seconds=60))
+    worker = engine.workers(1)[0]
+    first = worker.step()
+    assert first is not None and first.job.id == rel_de01.id  # same event: no waiting
+    waited = worker.step()
+    assert waited is not None and waited.outcome is Outcome.WAITING
+    assert waited.job.id == eco[0].id
+    assert f"waiting for earlier job {rel_us01.id} (REL-0007 @US01, running)" in waited.reason
+    assert engine.store.job(eco[0].id).attempts == 0
+    engine.run_until_idle()  # the other worker's lease runs out; everything completes in order
+    assert {r.state for r in engine.status()} == {JobState.SUCCEEDED}

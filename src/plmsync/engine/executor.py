@@ -28,10 +28,11 @@ from plmsync.engine import failure as failures
 from plmsync.engine import records
 from plmsync.engine.clock import Clock
 from plmsync.engine.errors import StateConflict
-from plmsync.engine.failure import LOCK_WAIT, Failure
+from plmsync.engine.failure import WAITING, Failure
 from plmsync.engine.guard import check_revisions, superseded_reason
 from plmsync.engine.lease import JobLease
 from plmsync.engine.model import DeadLetter, DeadLetterStatus, InboxEvent, Job, JobState, StepRecord
+from plmsync.engine.order import earlier_in_flight, wait_until
 from plmsync.engine.retry import Retry
 from plmsync.engine.settings import EngineSettings
 from plmsync.engine.trail import JobTrail
@@ -137,6 +138,9 @@ class _Attempt:
         event = self.store.event(self.job.event)
         self._trail = JobTrail(self.store, self.job, event)
         package = parse_package(self.store.raw_payload(self.job.event), origin=event.event_id)
+        blocker = earlier_in_flight(self.store, self.job, package.plant_codes)
+        if blocker is not None:
+            return self._wait_for_earlier(blocker)
         plan = self.plan = self.x.pipeline.plan(package, [self.job.plant])[self.job.plant]
         self._confirm_earlier(plan)
         found = self._regressions(package, plan)
@@ -156,8 +160,13 @@ class _Attempt:
             self.store.steps_finished(self.job.id, confirmed)
 
     def _regressions(self, package: ChangePackage, plan: Plan) -> list[Regression]:
+        """Against the ERP, and against changes accepted before this one that have not posted
+        yet (staged for a later date, typically). A change accepted after this one does not
+        count: it runs after this one (arrival order), so revisions still land in order and
+        this change's other objects are not lost."""
         pending = self.store.pending_revisions(self.job.plant, self.job.id)
-        return check_revisions(package, plan, pending)
+        earlier = [(job, raw) for job, raw in pending if job.id < self.job.id]
+        return check_revisions(package, plan, earlier)
 
     def _lock_keys(self, plan: Plan) -> list[str]:
         name = self.target.name
@@ -190,8 +199,20 @@ class _Attempt:
         return JobReport(job, Outcome.SUPERSEDED, plan=self.plan, reason=reason)
 
     def _wait_for_locks(self) -> JobReport:
-        run_after = self.x.clock.now() + self.x.settings.lock_wait
-        reason = f"{LOCK_WAIT} another job is posting"
+        reason = f"{WAITING} for ERP objects another job is posting"
+        return self._wait(reason, self.x.clock.now() + self.x.settings.lock_wait)
+
+    def _wait_for_earlier(self, blocker: Job) -> JobReport:
+        reason = (
+            f"{WAITING} for earlier job {blocker.id} ({blocker.change_number} "
+            f"@{blocker.plant}, {blocker.state})"
+        )
+        return self._wait(
+            reason, wait_until(blocker, self.x.clock.now(), self.x.settings.lock_wait)
+        )
+
+    def _wait(self, reason: str, run_after: dt.datetime) -> JobReport:
+        """Not an error and not an attempt: the job simply runs again later."""
         job = self._move(JobState.RETRYING, reason=reason, run_after=run_after)
         return JobReport(job, Outcome.WAITING, plan=self.plan, reason=reason)
 

@@ -20,7 +20,7 @@ from plmsync.engine.errors import LEASE_EXPIRED
 from plmsync.engine.model import Attempt, JobState, Transition
 
 INTERNAL = "PLMSYNC-INTERNAL"
-LOCK_WAIT = "waiting for ERP objects"
+WAITING = "waiting"  # reason prefix of a job that waits (not an attempt, not an error)
 _REASON = re.compile(r"^(PLMSYNC-[A-Z0-9-]+): (.*)$", re.DOTALL)
 
 
@@ -89,5 +89,5 @@ def _failed_attempt(transition: Transition) -> bool:
     return (
         transition.from_state == JobState.RUNNING
         and transition.to_state in (JobState.RETRYING, JobState.DEAD)
-        and not transition.reason.startswith(LOCK_WAIT)
+        and not transition.reason.startswith(WAITING)
     )

@@ -2,9 +2,11 @@
 
 Before a job posts anything it compares the revision of every object its package carries for
 the plant with (a) what the plant's ERP holds now (the plan's current records) and (b) what
-the plant's other pending jobs carry. If either has a newer revision of any object, the job
-is superseded, with a reason naming the first such object. Comparison is
-`plmsync.domain.revision`; this module only gathers the revisions.
+the pending jobs it is given carry — the executor passes the plant's changes accepted
+*before* this one that have not posted yet (e.g. staged for a later date); later arrivals
+run after it (`engine.order`), so they cannot be regressed by it. If either holds a newer
+revision of any object, the job is superseded, with a reason naming the first such object.
+Comparison is `plmsync.domain.revision`; this module only gathers the revisions.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from plmsync.engine.errors import LEASE_EXPIRED, IllegalTransition, LeaseLost
+from plmsync.engine.errors import LEASE_EXPIRED, IllegalTransition, LeaseLost, NotFound
 from plmsync.engine.model import ALLOWED, Job, JobState, Transition
 from plmsync.persistence import rows
 from plmsync.persistence.base import StoreBase, one
@@ -22,32 +22,39 @@ from plmsync.persistence.tables import events, job_transitions, jobs
 _CLAIMABLE = [state.value for state in JobState if state.claimable]
 _TERMINAL = [state.value for state in JobState if state.terminal]
 
+# The queue's hot path runs prebuilt statements with parameters: building and cache-keying a
+# statement per call cost more than SQLite needs to execute it.
+_CLAIM = (
+    sa.select(jobs.c.id, jobs.c.state)
+    .where(
+        jobs.c.state.in_(_CLAIMABLE),
+        sa.or_(jobs.c.run_after.is_(None), jobs.c.run_after <= sa.bindparam("now")),
+    )
+    .order_by(jobs.c.id)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
+# SET columns come from the parameters; `job_key` (not a column name) selects the row.
+_MOVE = sa.update(jobs).where(jobs.c.id == sa.bindparam("job_key")).returning(*jobs.c)
+_MOVE_COUNTING = _MOVE.values(attempts=jobs.c.attempts + 1)
+_TRANSITION = sa.insert(job_transitions)
+_FOR_UPDATE = (
+    sa.select(jobs.c.state, jobs.c.lease_owner)
+    .where(jobs.c.id == sa.bindparam("job_key"))
+    .with_for_update()
+)
+
 
 class JobsMixin(StoreBase):
     def claim(self, worker: str, now: dt.datetime, lease: dt.timedelta) -> Job | None:
-        due = sa.or_(jobs.c.run_after.is_(None), jobs.c.run_after <= now)
-        query = (
-            sa.select(jobs.c.id, jobs.c.state)
-            .where(jobs.c.state.in_(_CLAIMABLE), due)
-            .order_by(jobs.c.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
         with self._write() as connection:
-            row = connection.execute(query).first()
+            row = connection.execute(_CLAIM, {"now": now}).first()
             if row is None:
                 return None
             lease_values = {"lease_owner": worker, "lease_expires_at": now + lease}
-            move(
-                connection,
-                row.id,
-                JobState(row.state),
-                JobState.RUNNING,
-                now,
-                f"claimed by {worker}",
-                lease_values,
-            )
-            return _job(connection, row.id)
+            reason = f"claimed by {worker}"
+            before = JobState(row.state)
+            return move(connection, row.id, before, JobState.RUNNING, now, reason, lease_values)
 
     def heartbeat(self, job: int, worker: str, until: dt.datetime) -> bool:
         held = sa.and_(
@@ -70,9 +77,7 @@ class JobsMixin(StoreBase):
         )
         with self._write() as connection:
             expired = connection.execute(query).all()
-            for row in expired:
-                _reclaim(connection, row.id, row.lease_owner, now)
-            return [_job(connection, row.id) for row in expired]
+            return [_reclaim(connection, row.id, row.lease_owner, now) for row in expired]
 
     def transition(
         self,
@@ -92,14 +97,15 @@ class JobsMixin(StoreBase):
             values["last_error_code"] = error_code
         if error_message:
             values["last_error_message"] = error_message
-        if count_attempt:
-            values["attempts"] = jobs.c.attempts + 1
         with self._write() as connection:
-            row = one(connection, _for_update(job), "job", job)
-            current = JobState(row["state"])
-            _check_move(job, current, to, worker, row["lease_owner"])
-            move(connection, job, current, to, self._now(), reason, values)
-            return _job(connection, job)
+            row = connection.execute(_FOR_UPDATE, {"job_key": job}).first()
+            if row is None:
+                raise NotFound("job", job)
+            current = JobState(row.state)
+            _check_move(job, current, to, worker, row.lease_owner)
+            return move(
+                connection, job, current, to, self._now(), reason, values, count=count_attempt
+            )
 
     def job(self, job: int) -> Job:
         with self._read() as connection:
@@ -157,35 +163,35 @@ def move(
     at: dt.datetime,
     reason: str,
     values: dict[str, Any],
-) -> None:
-    """Set the job's state (and `values`) and write its transition row. Leaving running
-    always drops the lease."""
+    *,
+    count: bool = False,
+) -> Job:
+    """Set the job's state (and `values`; `count` adds an attempt), write its transition row,
+    return the job as it now is. Leaving running always drops the lease."""
     if before is JobState.RUNNING:
         values = {**values, "lease_owner": "", "lease_expires_at": None}
+    parameters = {**values, "job_key": job, "state": to.value, "updated_at": at}
+    moved = connection.execute(_MOVE_COUNTING if count else _MOVE, parameters).mappings().one()
     connection.execute(
-        sa.update(jobs).where(jobs.c.id == job).values(state=to.value, updated_at=at, **values)
+        _TRANSITION,
+        {
+            "job": job,
+            "from_state": None if before is None else before.value,
+            "to_state": to.value,
+            "at": at,
+            "reason": reason,
+        },
     )
-    connection.execute(
-        sa.insert(job_transitions).values(
-            job=job,
-            from_state=None if before is None else before.value,
-            to_state=to.value,
-            at=at,
-            reason=reason,
-        )
-    )
+    return rows.job_from(moved)
 
 
-def _reclaim(connection: sa.Connection, job: int, owner: str, now: dt.datetime) -> None:
+def _reclaim(connection: sa.Connection, job: int, owner: str, now: dt.datetime) -> Job:
     """A crashed run counts as an attempt, so a job that kills its worker cannot loop forever."""
     reason = f"lease expired: worker {owner} stopped heartbeating"
-    values = {
-        "run_after": now,
-        "attempts": jobs.c.attempts + 1,
-        "last_error_code": LEASE_EXPIRED,
-        "last_error_message": reason,
-    }
-    move(connection, job, JobState.RUNNING, JobState.RETRYING, now, reason, values)
+    values = {"run_after": now, "last_error_code": LEASE_EXPIRED, "last_error_message": reason}
+    return move(
+        connection, job, JobState.RUNNING, JobState.RETRYING, now, reason, values, count=True
+    )
 
 
 def _check_move(job: int, current: JobState, to: JobState, worker: str | None, holder: str) -> None:
@@ -193,10 +199,6 @@ def _check_move(job: int, current: JobState, to: JobState, worker: str | None, h
         raise LeaseLost(job, worker, holder if current is JobState.RUNNING else "")
     if to not in ALLOWED[current]:
         raise IllegalTransition(job, current, to)
-
-
-def _for_update(job: int) -> sa.Select[Any]:
-    return sa.select(jobs.c.state, jobs.c.lease_owner).where(jobs.c.id == job).with_for_update()
 
 
 def _job(connection: sa.Connection, job: int) -> Job:

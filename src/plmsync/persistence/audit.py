@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
@@ -52,15 +53,20 @@ class AuditMixin(StoreBase):
 
     def verify_audit(self) -> AuditEntry | None:
         query = sa.select(audit_table).order_by(audit_table.c.sequence)
-        previous = ""
         with self._read() as connection:
-            found = connection.execution_options(yield_per=1000).execute(query).mappings()
-            for row in found:
-                entry = rows.audit_from(row)
-                if entry.previous_hash != previous or entry_hash(entry) != entry.hash:
-                    return entry
-                previous = entry.hash
-        return None
+            streamed = connection.execution_options(yield_per=1000).execute(query)
+            with streamed:  # closes the server-side cursor even when returning early
+                return first_broken(rows.audit_from(row) for row in streamed.mappings())
+
+
+def first_broken(entries: Iterable[AuditEntry]) -> AuditEntry | None:
+    """The first entry whose link to the previous one or whose own hash does not hold."""
+    previous = ""
+    for entry in entries:
+        if entry.previous_hash != previous or entry_hash(entry) != entry.hash:
+            return entry
+        previous = entry.hash
+    return None
 
 
 def _last(connection: sa.Connection) -> tuple[int, str]:

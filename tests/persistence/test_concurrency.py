@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from plmsync.engine.model import EventStatus, JobState
 from plmsync.persistence import SqlStore
+from plmsync.persistence.migrate import head
 from plmsync.ports.store import AuditDraft, NewJob
 
 from . import workers
@@ -112,6 +113,6 @@ def test_processes_opening_a_new_sqlite_file_at_once_migrate_it_once(tmp_path: P
     try:
         with engine.connect() as connection:
             versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
-            assert versions.scalars().all() == ["0001"]
+            assert versions.scalars().all() == [head()]
     finally:
         engine.dispose()

@@ -9,11 +9,19 @@ Quantities are `Decimal` (never binary floats); timestamps must carry a timezone
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+)
 
 SCHEMA_VERSION = "1"
 
@@ -26,6 +34,21 @@ Code = Annotated[str, AfterValidator(_strip), Field(min_length=1, max_length=120
 """An identifier from the PLM (item number, plant code, unit code): trimmed, never empty."""
 
 Quantity = Annotated[Decimal, Field(allow_inf_nan=False)]
+
+def _whole_number(value: object) -> object:
+    """Integers, and whole numbers written as decimals (10.0, as spreadsheets export them);
+    never booleans, which Python would otherwise count as 0 and 1."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true/false")
+    if isinstance(value, float):
+        value = Decimal(str(value)) if math.isfinite(value) else value
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+Position = Annotated[int, BeforeValidator(_whole_number), Field(strict=True)]
+"""A find number or operation sequence."""
 
 
 class _Contract(BaseModel):
@@ -157,7 +180,7 @@ class Substitute(_Contract):
 
 
 class BomLine(_Contract):
-    find_number: int
+    find_number: Position
     component: Code
     quantity: Quantity
     uom: Code
@@ -176,7 +199,7 @@ class Bom(_Contract):
 
 
 class Operation(_Contract):
-    sequence: int
+    sequence: Position
     operation: str
     work_center: Code
     setup_time: Quantity | None = None

@@ -24,14 +24,13 @@ def test_a_release_is_posted_with_every_step_recorded_and_audited(engine: Engine
     steps = engine.store.steps(us01.id)
     assert steps and all(s.status == StepStatus.POSTED and s.attempt == 1 for s in steps)
     posted = [e for e in engine.audit_trail("REL-0007") if e.action == "erp.posted"]
-    assert len(posted) == 2 * len(steps)  # both plants post the same number of steps
-    product = next(e for e in posted if e.plant == "US01" and e.details["key"] == "PMP-40")
+    audited = [step for e in posted for step in e.details["steps"]]
+    assert len(audited) == 2 * len(steps)  # every posting of both plants is in the chain
+    products = next(e for e in posted if e.plant == "US01" and e.erp_model == "product")
     pump = next(r for r in erp(engine).rows(Model.PRODUCT) if r.record.key == "PMP-40")
-    assert (product.erp_model, product.record_ids, product.operation) == (
-        "product",
-        (pump.id,),
-        "create",
-    )
+    assert ["item", "PMP-40", [pump.id]] in products.details["steps"]
+    assert pump.id in products.record_ids
+    assert (products.operation, products.attempt) == ("create", 1)
     assert [type(e) for e in seen].count(Planned) == 2
     assert {e.outcome for e in seen if isinstance(e, JobReport)} == {Outcome.SUCCEEDED}
     assert engine.verify_audit() is None

@@ -42,6 +42,20 @@ def opened(config: Path) -> Iterator[Engine]:
         engine.close()
 
 
+def submit(
+    packages: Annotated[list[Path], typer.Argument(help="Payload files (JSON change packages).")],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Deliver payloads to the inbox only (as a PLM feed would); a worker posts them.
+
+    Nothing is checked first: an unreadable payload is kept as a rejected event with a dead
+    letter, a repeated one is recorded as a duplicate."""
+    with handled(), opened(config) as engine:
+        for path in packages:
+            received = engine.submit(_read(path), actor=_user())
+            console.print(views.received_line(path.name, received), highlight=False)
+
+
 def worker(
     config: ConfigOption = DEFAULT_CONFIG,
     threads: Annotated[int | None, typer.Option("--threads", "-t", help="Worker threads.")] = None,
@@ -249,6 +263,7 @@ def _user() -> str:
 
 
 def register(app: typer.Typer) -> None:
+    app.command()(submit)
     app.command()(worker)
     app.command()(status)
     app.command()(audit)

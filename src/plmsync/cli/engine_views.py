@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
-from itertools import groupby
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
@@ -14,8 +13,9 @@ from rich.table import Table
 from rich.text import Text
 
 from plmsync.engine.executor import JobReport, Outcome
-from plmsync.engine.model import AuditEntry, DeadLetter, JobState
+from plmsync.engine.model import AuditEntry, DeadLetter, EventStatus, JobState
 from plmsync.engine.status import StatusRow
+from plmsync.ports.store import Received
 
 STATE_STYLE = {
     JobState.SUCCEEDED: "green",
@@ -153,42 +153,35 @@ def _payload_panel(payload: bytes, title: str) -> Panel:
     return Panel(Text(shown), title=f"{title} ({len(payload):,} bytes)")
 
 
-_GROUPED = {"erp.posted", "erp.staged"}
+_ERP = {"erp.posted", "erp.staged"}
 
 
 def audit_table(entries: Sequence[AuditEntry], change: str, *, every: bool = False) -> Table:
-    """A readable timeline: ERP postings of one call are folded into one row unless `every`."""
+    """A readable timeline; with `every`, each ERP entry lists its plan steps and their ids."""
     table = Table(title=f"Audit trail of {change} ({len(entries)} entries)")
     for column in ("#", "When (UTC)", "Action", "Plant"):
         table.add_column(column, no_wrap=True)
     table.add_column("What", overflow="fold")
-    for row in _timeline(entries, every):
-        table.add_row(*row)
+    for entry in entries:
+        what = describe(entry) + (_steps(entry) if every and entry.action in _ERP else "")
+        table.add_row(
+            str(entry.sequence),
+            f"{entry.at:%m-%d %H:%M:%S}",
+            entry.action,
+            entry.plant,
+            escape(what),
+        )
     return table
 
 
-def _timeline(entries: Sequence[AuditEntry], every: bool) -> Iterator[tuple[str, ...]]:
-    for _, run in groupby(entries, key=lambda e: _fold_key(e, every)):
-        group = list(run)
-        first, last = group[0], group[-1]
-        number = str(first.sequence) if len(group) == 1 else f"{first.sequence}-{last.sequence}"
-        what = describe(first) if len(group) == 1 else _folded(group)
-        yield (number, f"{first.at:%m-%d %H:%M:%S}", first.action, first.plant, escape(what))
+def _steps(entry: AuditEntry) -> str:
+    steps = entry.details.get("steps", [])
+    return "".join(f"\n  {kind} {key} → {', '.join(map(str, ids))}" for kind, key, ids in steps)
 
 
-def _fold_key(entry: AuditEntry, every: bool) -> tuple[object, ...]:
-    if every or entry.action not in _GROUPED:
-        return (entry.sequence,)
-    return (entry.action, entry.plant, entry.attempt, entry.erp_model, entry.operation)
-
-
-def _folded(group: Sequence[AuditEntry]) -> str:
-    first = group[0]
-    ids = [str(i) for e in group for i in e.record_ids]
-    shown = ", ".join(ids[:8]) + (f" … ({len(ids)} ids)" if len(ids) > 8 else "")
-    return (
-        f"{len(group)} × {first.operation} {first.erp_model}: ids {shown}, attempt {first.attempt}"
-    )
+def _ids(ids: Sequence[int | str]) -> str:
+    shown = ", ".join(str(i) for i in ids[:8])
+    return shown + (f" … ({len(ids)} ids)" if len(ids) > 8 else "")
 
 
 def describe(entry: AuditEntry) -> str:
@@ -214,9 +207,9 @@ def describe(entry: AuditEntry) -> str:
             f"letters {d.get('letters')} replayed edited, as event {d.get('replay_event_id')}"
         ),
     }.get(entry.action, lambda: _generic(entry))()
-    if entry.action in _GROUPED:
-        ids = ", ".join(str(i) for i in entry.record_ids)
-        text = f"{entry.operation} {entry.erp_model} {d.get('key', '')}: ids {ids}"
+    if entry.action in _ERP:
+        count = len(d.get("steps", []))
+        text = f"{entry.operation} {count} × {entry.erp_model}: ids {_ids(entry.record_ids)}"
         text += f", attempt {entry.attempt}"
     person = f" — by {entry.actor}" if entry.actor != "plmsync" else ""
     payload = f" (payload {entry.payload_hash[:12]})" if entry.action.startswith("event.") else ""
@@ -246,6 +239,16 @@ def job_line(report: JobReport) -> str:
         f"{when(job.updated_at)} job {job.id} {job.change_number} @{job.plant} "
         f"[{style}]{report.outcome}[/]: {reason}"
     )
+
+
+def received_line(name: str, received: Received) -> str:
+    event = received.event
+    if received.duplicate:
+        return f"{name}: event {event.event_id} is a duplicate of inbox #{event.duplicate_of}"
+    if event.status == EventStatus.REJECTED:
+        return f"{name}: [red]rejected[/] ({event.error_code}), kept as a dead letter"
+    plants = ", ".join(f"{j.plant} (effective {j.effective_from})" for j in received.jobs)
+    return f"{name}: event {event.event_id} queued for {plants}"
 
 
 def verify_message(entry: AuditEntry | None, total: int) -> str:

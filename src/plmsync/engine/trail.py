@@ -3,7 +3,7 @@ payload hash, so the trail leads from a PLM approval to each ERP transaction and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,18 +21,25 @@ class JobTrail:
     def record(self, action: str, *, outcome: str = "", attempt: int = 0, **details: Any) -> None:
         self.store.audit(self._draft(action, outcome=outcome, attempt=attempt, details=details))
 
-    def postings(self, action: str, postings: Iterable[Posting], attempt: int) -> None:
-        """One entry per ERP transaction: model, record ids, operation, attempt, outcome."""
-        for posting in postings:
+    def postings(self, action: str, postings: Sequence[Posting], attempt: int) -> None:
+        """One entry per ERP model and operation of one ERP transaction (one `apply` or
+        `stage` call): every record id, and which plan step each came from, in the chain.
+
+        Not one entry per posting: each entry is its own durable transaction, measured at
+        ~5 ms on SQLite with synchronous=FULL — 30 s for a 6,000-step release, more than
+        the ERP writes themselves."""
+        for (model, operation), group in _by_model(postings).items():
             self.store.audit(
                 self._draft(
                     action,
-                    erp_model=posting.erp_model,
-                    record_ids=tuple(posting.record_ids),
-                    operation=posting.action,
+                    erp_model=model,
+                    record_ids=tuple(i for p in group for i in p.record_ids),
+                    operation=operation,
                     attempt=attempt,
                     outcome="ok",
-                    details={"kind": str(posting.kind), "key": posting.step_key},
+                    details={
+                        "steps": [[str(p.kind), p.step_key, list(p.record_ids)] for p in group]
+                    },
                 )
             )
 
@@ -46,3 +53,10 @@ class JobTrail:
             details={"job": self.job.id, **details},
             **fields,
         )
+
+
+def _by_model(postings: Sequence[Posting]) -> dict[tuple[str, str], list[Posting]]:
+    groups: dict[tuple[str, str], list[Posting]] = {}
+    for posting in postings:
+        groups.setdefault((posting.erp_model, posting.action), []).append(posting)
+    return groups

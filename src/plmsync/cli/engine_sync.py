@@ -45,6 +45,13 @@ def sync_file(engine: Engine, path: Path, console: Console) -> bool:
         print_plan(console, plan)
     received = engine.submit(raw, actor=_user())
     jobs = _followed_jobs(engine, received, console)
+    if not jobs:
+        console.print(
+            "That event was refused when it was received: see `plmsync dead list` and replay "
+            "it with a corrected payload (`plmsync dead replay ID --payload FILE`).",
+            highlight=False,
+        )
+        return False
     with _progress(console, plans, quiet=all(p.is_empty for p in plans.values())) as listener:
         engine.run_until_settled([job.id for job in jobs], listener=listener)
     warnings = next(iter(plans.values())).warnings if plans else ()
@@ -62,9 +69,15 @@ def _followed_jobs(engine: Engine, received: Received, console: Console) -> list
     console.print(
         f"Event {received.event.event_id} was already received on "
         f"{original.received_at:%Y-%m-%d %H:%M} (inbox #{original.id}): recorded as a "
-        "duplicate and not processed again; showing its jobs.",
+        "duplicate and not processed again.",
         highlight=False,
     )
+    if original.content_hash != received.event.content_hash:
+        console.print(
+            "[yellow]Its content differs from what was received then[/]: a PLM must not reuse "
+            "an event id. To post this content, export it again under a new event id.",
+            highlight=False,
+        )
     return engine.jobs_of_event(original.id)
 
 

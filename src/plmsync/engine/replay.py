@@ -82,6 +82,7 @@ def _resubmit(store: JobStore, letter: DeadLetter, payload: bytes, by: str) -> R
             original,
             "deadletter.edited",
             by,
+            change=original.change_number or received.event.change_number,
             letters=[r.id for r in resolved],
             edited_payload_hash=_sha256(payload),
             replay_event_id=replay_id,
@@ -124,9 +125,12 @@ def _open_letter(store: JobStore, letter_id: int) -> DeadLetter:
     return letter
 
 
-def _entry(event: InboxEvent, action: str, by: str, **details: object) -> AuditDraft:
+def _entry(
+    event: InboxEvent, action: str, by: str, *, change: str = "", **details: object
+) -> AuditDraft:
+    """`change` for an event refused before its change number could be read."""
     return AuditDraft(
-        change_number=event.change_number,
+        change_number=change or event.change_number,
         action=action,
         event_id=event.event_id,
         payload_hash=event.content_hash,

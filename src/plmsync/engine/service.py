@@ -81,8 +81,8 @@ class Engine:
     def run(
         self, until: Until | None, *, threads: int | None = None, listener: Listener | None = None
     ) -> int:
-        """Work (embedded, on threads) until `until()` holds or `stop()` is called."""
-        self.stopping.clear()
+        """Work (embedded, on threads) until `until()` holds or `stop()` is called. A stop
+        is final for this engine, even one signalled before `run` began."""
         return run_threads(self.workers(threads, listener), until)
 
     def run_until_idle(

@@ -203,3 +203,23 @@ audit = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
     sa.Index("ix_audit_change_number", "change_number"),
 )
+
+# --- the API's own state (migration 0002) ---------------------------------------------------
+
+api_clients = sa.Table(
+    "api_clients",
+    metadata,
+    sa.Column("name", sa.String(), primary_key=True),
+    sa.Column("secret_hash", sa.String(), nullable=False),
+    sa.Column("scopes", sa.String(), nullable=False),  # space-separated, as in OAuth2
+    _when("created_at"),
+    _when("revoked_at", nullable=True),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("webhook_id", sa.String(), primary_key=True),
+    sa.Column("event", Id, sa.ForeignKey("events.id"), nullable=False),
+    _when("received_at"),
+)

@@ -111,6 +111,38 @@ class EngineConfig(_Config):
             return self.url
         return f"sqlite:///{(base_dir / self.database).resolve()}"
 
+    def state_dir(self, base_dir: Path) -> Path:
+        """Where local state files live: beside the SQLite state database (the workspace
+        directory when the state is in a server database)."""
+        return base_dir if self.url else (base_dir / self.database).resolve().parent
+
+
+MEBIBYTE = 1024 * 1024
+
+
+class ApiConfig(_Config):
+    """The HTTP service (`plmsync serve`). Secrets are named by environment variable: their
+    values never appear in this file, in logs or in error messages."""
+
+    webhook_secrets_env: list[str] = Field(
+        default_factory=list,
+        description="Environment variables each holding a PLM webhook secret (whsec_…); "
+        "every one is accepted, so a secret is rotated by adding the new one first.",
+    )
+    signing_key_env: str | None = Field(
+        default=None,
+        description="Environment variable holding the access-token signing key (32+ bytes). "
+        "Unset: a key is generated once in the state directory (mode 0600).",
+    )
+    token_ttl_seconds: int = Field(default=900, ge=60, le=86_400, description="Token lifetime.")
+    rate_limit_per_second: float = Field(
+        default=20.0, gt=0, description="Requests a client may make per second, sustained."
+    )
+    rate_limit_burst: int = Field(default=100, ge=1, description="Requests allowed in a burst.")
+    max_body_bytes: int = Field(
+        default=10 * MEBIBYTE, ge=1024, description="Larger request bodies get 413."
+    )
+
 
 class WorkspaceConfig(_Config):
     version: Literal[1] = 1
@@ -118,6 +150,7 @@ class WorkspaceConfig(_Config):
     targets: dict[str, TargetConfig]
     units: dict[str, UnitMapping] = Field(default_factory=lambda: dict(DEFAULT_UNITS))
     engine: EngineConfig = Field(default_factory=EngineConfig)
+    api: ApiConfig = Field(default_factory=ApiConfig)
     rules: Rules = Rules()
     base_dir: Path = Field(default=Path("."), exclude=True)
 

@@ -1,0 +1,63 @@
+"""The API's composition root: configuration and environment in, services out.
+
+The engine comes from `plmsync.bootstrap.build_engine`, its ERP targets wrapped so every call
+is timed into the metrics; clients and webhook deliveries live in the same state database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+
+from plmsync.api.clients import ClientRegistry, ScryptHasher
+from plmsync.api.ratelimit import RateLimiter
+from plmsync.api.services import ApiServices
+from plmsync.api.tokens import TokenIssuer, signing_key
+from plmsync.api.webhooks import WebhookVerifier, webhook_secrets
+from plmsync.bootstrap import build_engine
+from plmsync.config import WorkspaceConfig
+from plmsync.engine.clock import Clock
+from plmsync.observability.metrics import Metrics
+from plmsync.persistence.clients import SqlClientStore
+from plmsync.ports.reviews import NoReviews, ReviewQueue
+
+
+def open_clients(config: WorkspaceConfig) -> SqlClientStore:
+    return SqlClientStore(config.engine.state_url(config.base_dir))
+
+
+def build_services(
+    config: WorkspaceConfig,
+    *,
+    env: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
+    reviews: ReviewQueue | None = None,
+    hasher: ScryptHasher | None = None,
+) -> ApiServices:
+    env = os.environ if env is None else env
+    api = config.api
+    key = signing_key(api.signing_key_env, config.engine.state_dir(config.base_dir), env)
+    verifier = WebhookVerifier(webhook_secrets(api.webhook_secrets_env, env))
+    metrics = Metrics()
+    engine = build_engine(config, wrap_target=metrics.timed, clock=clock)
+    metrics.watch(engine.store, engine.clock.now)
+    store = open_clients(config)
+    return ApiServices(
+        config=config,
+        engine=engine,
+        clients=ClientRegistry(store, hasher),
+        tokens=TokenIssuer(key, dt.timedelta(seconds=api.token_ttl_seconds)),
+        webhooks=verifier,
+        deliveries=store,
+        metrics=metrics,
+        limiter=RateLimiter(api.rate_limit_per_second, api.rate_limit_burst),
+        reviews=reviews or NoReviews(),
+    )
+
+
+def close_services(services: ApiServices) -> None:
+    services.engine.close()
+    close = getattr(services.deliveries, "close", None)
+    if callable(close):
+        close()

@@ -2,7 +2,7 @@
 job rows, leases, step records, hash-chained audit, per-plant worker threads) versus the
 skeleton's direct `Pipeline.sync`, each on fresh embedded Tryton databases.
 
-    python -m bench.durability [--items 1000 --lines 5000 --seed 7 --threads 2]
+    python -m bench.durability [--items 1000 --lines 5000 --seed 7 --threads 2 --repeat 3]
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 from typing import Annotated
 
 import typer
@@ -64,20 +65,28 @@ def main(
     lines: int = 5_000,
     seed: int = 7,
     threads: Annotated[int, typer.Option(help="Engine worker threads.")] = 2,
+    repeat: Annotated[int, typer.Option(help="Runs of each, interleaved.")] = 3,
 ) -> None:
+    """Runs alternate (direct, engine, direct, …) so a busy machine weighs on both alike;
+    the ratio is of the medians."""
     shape = generator.Shape(items=items, lines=lines, seed=seed)
     package = generator.release(shape)
-    with tempfile.TemporaryDirectory(prefix="plmsync-durability-") as work:
-        direct = direct_seconds(Path(work) / "direct", shape, package)
-        durable = engine_seconds(Path(work) / "engine", shape, package, threads)
+    direct: list[float] = []
+    durable: list[float] = []
+    for run in range(repeat):
+        with tempfile.TemporaryDirectory(prefix="plmsync-durability-") as work:
+            direct.append(direct_seconds(Path(work) / "direct", shape, package))
+            durable.append(engine_seconds(Path(work) / "engine", shape, package, threads))
+        typer.echo(f"run {run + 1}: direct {direct[-1]:.2f} s, engine {durable[-1]:.2f} s")
+    lines_total = sum(len(b.lines) for b in package.boms)
     typer.echo(f"machine: {describe()}")
+    typer.echo(f"release: {items} items, {lines_total} BOM lines, {len(shape.plants)} plants")
+    typer.echo(f"direct Pipeline.sync: median {median(direct):.2f} s (min {min(direct):.2f})")
     typer.echo(
-        f"release: {items} items, {sum(len(b.lines) for b in package.boms)} BOM lines, "
-        f"{len(shape.plants)} plants"
+        f"durable engine, {threads} thread(s): median {median(durable):.2f} s "
+        f"(min {min(durable):.2f})"
     )
-    typer.echo(f"direct Pipeline.sync: {direct:.2f} s")
-    typer.echo(f"durable engine ({threads} thread(s)): {durable:.2f} s")
-    typer.echo(f"ratio engine / direct: {durable / direct:.2f}x")
+    typer.echo(f"ratio engine / direct (medians): {median(durable) / median(direct):.2f}x")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ import datetime as dt
 
 from plmsync.engine.clock import ManualClock
 from plmsync.engine.errors import LEASE_EXPIRED
-from plmsync.engine.executor import JobReport, Outcome, Planned
 from plmsync.engine.model import JobState, StepStatus
+from plmsync.engine.reports import JobReport, Outcome, Planned
 from plmsync.engine.service import Engine
 from plmsync.testing.fake_tables import Model
 from plmsync.testing.faults import FaultyErp

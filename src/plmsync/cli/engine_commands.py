@@ -22,7 +22,7 @@ from plmsync.cli.common import EXIT_FAILED, ConfigOption, console, handled
 from plmsync.cli.engine_sync import result_table
 from plmsync.config import DEFAULT_CONFIG, load_config
 from plmsync.domain.errors import ConfigError
-from plmsync.engine.executor import JobReport, Planned
+from plmsync.engine.reports import JobReport, Planned
 from plmsync.engine.service import Engine
 from plmsync.engine.status import job_rows
 from plmsync.engine.worker import idle

@@ -29,8 +29,8 @@ from rich.table import Table
 from plmsync.cli.engine_views import OK_STATES, state_text
 from plmsync.cli.render import issues_table, print_plan
 from plmsync.domain.plan import Plan
-from plmsync.engine.executor import JobReport, Planned
 from plmsync.engine.model import Job
+from plmsync.engine.reports import JobReport, Planned
 from plmsync.engine.service import Engine
 from plmsync.engine.status import StatusRow, job_rows
 from plmsync.pipeline.fetch import read_package

@@ -12,8 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from plmsync.engine.executor import JobReport, Outcome
 from plmsync.engine.model import AuditEntry, DeadLetter, EventStatus, JobState
+from plmsync.engine.reports import JobReport, Outcome
 from plmsync.engine.status import StatusRow
 from plmsync.ports.store import Received
 

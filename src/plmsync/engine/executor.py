@@ -16,14 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 
 from plmsync.domain.errors import RejectedError
 from plmsync.domain.package import ChangePackage
 from plmsync.domain.plan import Plan, Step
 from plmsync.domain.revision import Regression
-from plmsync.domain.state import ObjectKind
 from plmsync.engine import failure as failures
 from plmsync.engine import records
 from plmsync.engine.clock import Clock
@@ -31,8 +28,10 @@ from plmsync.engine.errors import StateConflict
 from plmsync.engine.failure import WAITING, Failure
 from plmsync.engine.guard import check_revisions, superseded_reason
 from plmsync.engine.lease import JobLease
-from plmsync.engine.model import DeadLetter, DeadLetterStatus, InboxEvent, Job, JobState, StepRecord
+from plmsync.engine.letters import dead_letter
+from plmsync.engine.model import InboxEvent, Job, JobState, StepRecord
 from plmsync.engine.order import earlier_in_flight, wait_until
+from plmsync.engine.reports import JobReport, Listener, Outcome, Planned
 from plmsync.engine.retry import Retry
 from plmsync.engine.settings import EngineSettings
 from plmsync.engine.trail import JobTrail
@@ -42,36 +41,8 @@ from plmsync.pipeline.stage import stageable
 from plmsync.ports.erp import ChangeRef, ErpTarget, Posting
 from plmsync.ports.store import JobStore
 
-
-class Outcome(StrEnum):
-    SUCCEEDED = "succeeded"
-    STAGED = "staged"
-    SUPERSEDED = "superseded"
-    RETRYING = "retrying"
-    WAITING = "waiting"  # another job holds one of its ERP objects; not an error
-    DEAD = "dead"
-    LOST = "lost"  # another worker took the job over (this one's lease ran out)
-
-
-@dataclass(frozen=True)
-class JobReport:
-    job: Job
-    outcome: Outcome
-    posted: int = 0
-    plan: Plan | None = None
-    error: BaseException | None = None
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Planned:
-    """About to write `plan` for `job` (a progress display sizes its bar from it)."""
-
-    job: Job
-    plan: Plan
-
-
-Listener = Callable[[Planned | JobReport], None]
+# The reports are defined in engine.reports; importing them from here keeps working.
+__all__ = ["Executor", "JobReport", "Listener", "Outcome", "Planned"]
 
 
 class Executor:
@@ -277,32 +248,12 @@ class _Attempt:
 
     def _dead(self, error: BaseException, found: Failure) -> JobReport:
         job = self._move(JobState.DEAD, reason=found.reason, failed=found)
-        letter = self.store.dead_letter(self._letter(found))
+        transitions = self.store.transitions(self.job.id)
+        letter = self.store.dead_letter(
+            dead_letter(self.job, found, self.plan, transitions, self.x.clock.now())
+        )
         self.trail_or_none("job.dead", found, dead_letter=letter.id)
         return JobReport(job, Outcome.DEAD, plan=self.plan, error=error, reason=found.reason)
-
-    def _letter(self, found: Failure) -> DeadLetter:
-        step = self._failed_step(found.object_key)
-        return DeadLetter(
-            id=0,
-            event=self.job.event,
-            job=self.job.id,
-            error_code=found.code,
-            message=found.message,
-            status=DeadLetterStatus.OPEN,
-            created_at=self.x.clock.now(),
-            step=records.step_summary(step) if step else None,
-            erp_messages=found.erp_messages,
-            attempts=failures.attempts(self.store.transitions(self.job.id)),
-        )
-
-    def _failed_step(self, object_key: str) -> Step | None:
-        """The step the ERP refused: named by the error, or the only one posted. A key with a
-        line number ("PMP-40#30") names a BOM line, so the BOM step, not the item PMP-40."""
-        steps = self.plan.actionable if self.plan else ()
-        key, line, _ = object_key.partition("#")
-        named = [s for s in steps if s.key == key and (not line or s.kind == ObjectKind.BOM)]
-        return named[0] if named else (steps[0] if len(steps) == 1 else None)
 
     # --- store helpers --------------------------------------------------------------------
 

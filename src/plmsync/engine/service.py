@@ -16,8 +16,9 @@ from plmsync.domain.package import ChangePackage
 from plmsync.domain.plan import Plan
 from plmsync.engine import intake, replay
 from plmsync.engine.clock import Clock, SystemClock
-from plmsync.engine.executor import Executor, Listener
+from plmsync.engine.executor import Executor
 from plmsync.engine.model import AuditEntry, DeadLetter, Job
+from plmsync.engine.reports import Listener
 from plmsync.engine.scheduler import activate_due
 from plmsync.engine.settings import EngineSettings
 from plmsync.engine.status import StatusRow, status_rows

@@ -16,9 +16,10 @@ import threading
 from collections.abc import Callable, Collection
 
 from plmsync.engine.clock import Clock
-from plmsync.engine.executor import Executor, JobReport
+from plmsync.engine.executor import Executor
 from plmsync.engine.lease import JobLease
 from plmsync.engine.model import Job, JobState
+from plmsync.engine.reports import JobReport
 from plmsync.engine.scheduler import activate_due
 from plmsync.engine.settings import EngineSettings
 from plmsync.ports.store import JobStore

@@ -29,8 +29,8 @@ from rich.table import Table
 from plmsync.cli.engine_views import OK_STATES, state_text
 from plmsync.cli.render import issues_table, print_plan
 from plmsync.domain.plan import Plan
-from plmsync.engine.model import Job
-from plmsync.engine.reports import JobReport, Planned
+from plmsync.engine.model import Job, JobState
+from plmsync.engine.reports import JobReport, Outcome, Planned
 from plmsync.engine.service import Engine
 from plmsync.engine.status import StatusRow, job_rows
 from plmsync.pipeline.fetch import read_package
@@ -110,9 +110,14 @@ def _in_use(row: StatusRow) -> str:
 def _problem(row: StatusRow) -> str:
     if row.state in OK_STATES:
         return ""
-    reason = row.last_error_message.splitlines()[0] if row.last_error_message else str(row.state)
-    what_to_do = f"plmsync dead list; plmsync status {row.change}"
-    return f"[red]{row.last_error_code}[/] {escape(reason)}\n[dim]→ {what_to_do}[/]"
+    if row.state is JobState.SUPERSEDED:
+        return escape(row.reason)
+    message = row.last_error_message.splitlines()[0] if row.last_error_message else row.reason
+    if row.dead_letter is not None:
+        todo = f"fix the cause, then: plmsync dead replay {row.dead_letter}"
+    else:
+        todo = f"still {row.state}: plmsync status {row.change}"
+    return f"[red]{row.last_error_code}[/] {escape(message)}\n[dim]→ {todo}[/]"
 
 
 @contextmanager
@@ -151,14 +156,12 @@ class _ProgressListener:
         if isinstance(event, Planned):
             self.progress.update(task, total=len(event.plan.actionable) or 1)
             return
+        label = event.job.plant
+        if event.outcome is not Outcome.SUCCEEDED:
+            label += f" {event.outcome}"
+        written = event.outcome in (Outcome.SUCCEEDED, Outcome.STAGED)
         total = self.progress.tasks[task].total or 1
-        done = event.outcome in ("succeeded", "staged", "superseded", "dead")
-        label = (
-            f"{event.job.plant} {event.outcome}"
-            if event.outcome != "succeeded"
-            else event.job.plant
-        )
-        self.progress.update(task, completed=total if done else 0, description=label)
+        self.progress.update(task, completed=total if written else 0, description=label)
 
 
 def _user() -> str:

@@ -45,7 +45,7 @@ def status_table(rows: Sequence[StatusRow], title: str = "Sync status") -> Table
     table = Table(title=title)
     for column in ("Change", "Plant", "State", "Steps", "Attempts", "Next"):
         table.add_column(column, no_wrap=True)
-    table.add_column("Last error", overflow="fold")
+    table.add_column("Why not done", overflow="fold")
     for row in rows:
         table.add_row(
             row.change,
@@ -66,9 +66,14 @@ def _next(row: StatusRow) -> str:
 
 
 def _last_error(row: StatusRow) -> str:
+    """Why it is not done: the error (with the letter to replay), or the superseding reason."""
+    if row.state is JobState.SUPERSEDED:
+        return escape(row.reason)
     if not row.last_error_code or row.state in OK_STATES:
         return ""
-    return f"[red]{row.last_error_code}[/] {escape(row.last_error_message.splitlines()[0])}"
+    message = escape(row.last_error_message.splitlines()[0]) if row.last_error_message else ""
+    letter = f" (dead letter {row.dead_letter})" if row.dead_letter else ""
+    return f"[red]{row.last_error_code}[/] {message}{letter}"
 
 
 def dead_letters_table(letters: Sequence[DeadLetter], plants: dict[int, str]) -> Table:

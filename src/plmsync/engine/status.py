@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from plmsync.engine.model import Job, JobState, StepRecord, StepStatus
+from plmsync.engine.model import Job, JobState, StepStatus
 from plmsync.ports.store import JobStore
 
 
@@ -24,6 +24,8 @@ class StatusRow:
     last_error_code: str = ""
     last_error_message: str = ""
     updated_at: dt.datetime | None = None
+    reason: str = ""  # of the job's last change of state (why it is superseded, waiting, …)
+    dead_letter: int | None = None  # the open dead letter to replay, when dead
 
 
 def status_rows(store: JobStore, change: str | None = None) -> list[StatusRow]:
@@ -31,12 +33,13 @@ def status_rows(store: JobStore, change: str | None = None) -> list[StatusRow]:
     latest: dict[tuple[str, str], Job] = {}
     for job in store.jobs(change_number=change):
         latest[(job.change_number, job.plant)] = job  # ordered by id: later wins
-    return [_row(job, store.steps(job.id)) for job in latest.values()]
+    return [_row(store, job) for job in latest.values()]
 
 
-def _row(job: Job, steps: Iterable[StepRecord]) -> StatusRow:
-    recorded = list(steps)
+def _row(store: JobStore, job: Job) -> StatusRow:
+    recorded = store.steps(job.id)
     state = JobState(job.state)
+    transitions = store.transitions(job.id)
     return StatusRow(
         change=job.change_number,
         plant=job.plant,
@@ -50,9 +53,15 @@ def _row(job: Job, steps: Iterable[StepRecord]) -> StatusRow:
         last_error_code=job.last_error_code,
         last_error_message=job.last_error_message,
         updated_at=job.updated_at,
+        reason=transitions[-1].reason if transitions else "",
+        dead_letter=_open_letter(store, job) if state is JobState.DEAD else None,
     )
+
+
+def _open_letter(store: JobStore, job: Job) -> int | None:
+    return next((d.id for d in store.dead_letters(status="open") if d.job == job.id), None)
 
 
 def job_rows(store: JobStore, jobs: Iterable[int]) -> list[StatusRow]:
     """Status rows for these jobs exactly (e.g. the jobs one `sync` waits for)."""
-    return [_row(store.job(job), store.steps(job)) for job in jobs]
+    return [_row(store, store.job(job)) for job in jobs]

@@ -20,6 +20,7 @@ from typer.testing import CliRunner, Result
 
 from plmsync import generator
 from plmsync.bootstrap import TargetWrapper, build_engine
+from plmsync.cli.app import app
 from plmsync.config import load_config
 from plmsync.domain.package import ChangePackage
 from plmsync.engine.model import JobState
@@ -59,11 +60,7 @@ def workspace(tryton_template: Path, tmp_path: Path) -> Path:
 
 
 def cli(*args: str | Path) -> Result:
-    return runner.invoke(
-        __import__("plmsync.cli.app", fromlist=["app"]).app,
-        [str(a) for a in args],
-        terminal_width=200,
-    )
+    return runner.invoke(app, [str(a) for a in args], terminal_width=200)
 
 
 def engine_for(config: Path, wrap: TargetWrapper | None = None) -> Engine:

@@ -31,7 +31,7 @@ def revision_key(revision: str) -> tuple[Token, ...]:
 
 
 def _token(run: str) -> Token:
-    return (0, int(run)) if run.isdigit() else (1, len(run), run)
+    return (0, int(run)) if run.isdecimal() else (1, len(run), run)
 
 
 def compare_revisions(a: str, b: str) -> int:

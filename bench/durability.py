@@ -2,7 +2,7 @@
 job rows, leases, step records, hash-chained audit, per-plant worker threads) versus the
 skeleton's direct `Pipeline.sync`, each on fresh embedded Tryton databases.
 
-    python -m bench.durability [--items 1000 --lines 5000 --seed 7 --threads 2 --repeat 3]
+    python -m bench.durability [--items 1000 --lines 5000 --seed 7 --threads 1 --repeat 3]
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def main(
     items: int = 1_000,
     lines: int = 5_000,
     seed: int = 7,
-    threads: Annotated[int, typer.Option(help="Engine worker threads.")] = 2,
+    threads: Annotated[int, typer.Option(help="Engine worker threads.")] = 1,
     repeat: Annotated[int, typer.Option(help="Runs of each, interleaved.")] = 3,
 ) -> None:
     """Runs alternate (direct, engine, direct, …) so a busy machine weighs on both alike;

@@ -19,7 +19,7 @@ class EngineSettings:
     heartbeat: dt.timedelta = dt.timedelta(seconds=15)
     lock_wait: dt.timedelta = dt.timedelta(seconds=1)
     poll: dt.timedelta = dt.timedelta(seconds=1)
-    threads: int = 2
+    threads: int = 1
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod

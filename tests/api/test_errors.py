@@ -56,6 +56,8 @@ def test_unknown_routes_methods_and_parameters_are_problems_too(
     invalid = client.get("/v1/changes", params={"limit": 0}, headers=auth("changes:read"))
     assert (invalid.status_code, invalid.headers["content-type"]) == (422, PROBLEM)
     assert "limit" in invalid.json()["message"]
+    typo = client.get("/v1/dead-letters", params={"stat": "all"}, headers=auth("changes:read"))
+    assert (typo.status_code, typo.json()["code"]) == (400, "PLMSYNC-API-QUERY-INVALID")
 
 
 class BrokenReviews(NoReviews):

@@ -34,7 +34,7 @@ def _operations() -> list[tuple[str, str, dict[str, Any]]]:
 
 
 OPERATIONS = _operations()
-SECURED = [(m, p, op["security"][0]["oauth2"][0]) for m, p, op in OPERATIONS if op.get("security")]
+SECURED = [(m, p, op["security"][0]["bearer"][0]) for m, p, op in OPERATIONS if op.get("security")]
 
 
 def _url(path: str) -> str:
@@ -64,7 +64,7 @@ def test_every_operation_declares_one_scope_or_how_else_it_authenticates() -> No
         security = operation.get("security")
         if security:
             (requirement,) = security
-            (scope,) = requirement["oauth2"]
+            (scope,) = requirement["bearer"]
             assert scope in set(Scope), (method, path)
         else:
             assert operation.get("x-plmsync-auth") == PUBLIC[(method, path)], (method, path)

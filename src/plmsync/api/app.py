@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from plmsync.api import openapi, problems
 from plmsync.api.limits import BodySizeLimit
+from plmsync.api.problems import documented
+from plmsync.api.query import known_query
 from plmsync.api.routes import audit, changes, dead_letters, erp, events, oauth, operations, reviews
 from plmsync.api.services import ApiServices
 from plmsync.config import ApiConfig
@@ -43,7 +45,14 @@ def routes_app(
     max_body_bytes: int = ApiConfig().max_body_bytes, *, lifespan: Lifespan | None = None
 ) -> FastAPI:
     """The application without services: enough to produce its OpenAPI document."""
-    app = FastAPI(title="plmsync", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="plmsync",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(known_query)],
+        responses=documented(400),
+    )
     for router in ROUTERS:
         app.include_router(router)
     problems.install(app)

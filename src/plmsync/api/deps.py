@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Path, Request, Security
 
 from plmsync.api.scopes import Scope
 from plmsync.api.security import Principal, authenticated, services
@@ -22,7 +22,10 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
+MAX_ID = 2**63 - 1  # a store id is a 64-bit integer
+
 Services = Annotated[ApiServices, Depends(services)]
+StoreId = Annotated[int, Path(ge=1, le=MAX_ID, description="Numeric id.")]
 EngineDep = Annotated[Engine, Depends(engine)]
 RawBody = Annotated[bytes, Depends(raw_body)]
 

@@ -10,7 +10,6 @@ ConfigError and anything unexpected → 500 with a code, never a stack trace.
 from __future__ import annotations
 
 import math
-import re
 import uuid
 from http import HTTPStatus
 from typing import Any
@@ -23,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from plmsync.api import errors as api
 from plmsync.api.models.problem import IssueOut, Problem
+from plmsync.api.openapi import operations_at
 from plmsync.domain import errors as domain
 from plmsync.engine.errors import NotFound, StateConflict
 from plmsync.engine.replay import ReplayRefused
@@ -130,10 +130,7 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
 
 def _allowed(request: Request) -> list[str]:
     """Every method documented at this path (Starlette names only the first route's)."""
-    for template, operations in request.app.openapi()["paths"].items():
-        if re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", template), request.url.path):
-            return sorted(method.upper() for method in operations)
-    return []
+    return sorted(method.upper() for method in operations_at(request.app, request.url.path))
 
 
 async def _unexpected(_request: Request, error: Exception) -> JSONResponse:

@@ -12,24 +12,25 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
-from fastapi.security import OAuth2, SecurityScopes
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
 from plmsync.api.errors import Forbidden, TooManyRequests, Unauthenticated
-from plmsync.api.scopes import DESCRIPTIONS, allows
+from plmsync.api.scopes import allows
 from plmsync.api.services import ApiServices
 from plmsync.api.tokens import Claims, InvalidToken
 
 TOKEN_URL = "/oauth/token"
 
-oauth2 = OAuth2(
-    flows=OAuthFlows(
-        clientCredentials=OAuthFlowClientCredentials(tokenUrl=TOKEN_URL, scopes=DESCRIPTIONS)
-    ),
-    scheme_name="oauth2",
-    description="Client credentials: POST /oauth/token, then `Authorization: Bearer <token>`.",
+# Documented as an HTTP bearer scheme whose requirement lists the scope (OpenAPI 3.1 roles),
+# so generic tools can tell a route needs a token; `openapi.py` adds the OAuth2
+# client-credentials flow (token URL, scope descriptions) beside it.
+bearer = HTTPBearer(
+    scheme_name="bearer",
+    bearerFormat="JWT",
+    description=f"A token from POST {TOKEN_URL} (client credentials) holding the listed scope.",
     auto_error=False,
 )
+Credentials = HTTPAuthorizationCredentials
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,10 @@ def services(request: Request) -> ApiServices:
 
 def authenticated(
     required: SecurityScopes,
-    authorization: Annotated[str | None, Depends(oauth2)],
+    credentials: Annotated[Credentials | None, Depends(bearer)],
     found: Annotated[ApiServices, Depends(services)],
 ) -> Principal:
-    claims = _claims(found, authorization)
+    claims = _claims(found, credentials)
     if found.clients.active(claims.client) is None:
         raise Unauthenticated(f"client {claims.client!r} is revoked or unknown")
     limit(found, f"client:{claims.client}")
@@ -69,11 +70,10 @@ def limit(found: ApiServices, key: str) -> None:
         raise TooManyRequests(wait)
 
 
-def _claims(found: ApiServices, authorization: str | None) -> Claims:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+def _claims(found: ApiServices, credentials: Credentials | None) -> Claims:
+    if credentials is None or not credentials.credentials.strip():
         raise Unauthenticated("no bearer token")
     try:
-        return found.tokens.verify(token.strip())
+        return found.tokens.verify(credentials.credentials.strip())
     except InvalidToken as error:
         raise Unauthenticated(f"the bearer token is not valid: {error}") from None

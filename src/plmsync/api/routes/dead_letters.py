@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from plmsync.api.deps import ChangesReader, DeadLetterManager, EngineDep, RawBody, Services
+from plmsync.api.deps import ChangesReader, DeadLetterManager, EngineDep, RawBody, Services, StoreId
 from plmsync.api.models.operations import DeadLetterDetail, DeadLetterList, DeadLetterOut, ReplayOut
 from plmsync.api.openapi import package_body
 from plmsync.api.problems import AUTHENTICATED, documented
@@ -26,7 +26,7 @@ def list_dead_letters(
 
 
 @router.get("/{letter}", response_model=DeadLetterDetail, responses=documented(404, 422))
-def show_dead_letter(_: ChangesReader, engine: EngineDep, letter: int) -> DeadLetterDetail:
+def show_dead_letter(_: ChangesReader, engine: EngineDep, letter: StoreId) -> DeadLetterDetail:
     """What failed, the step, the ERP's words, every attempt and the original payload."""
     return views.dead_letter_detail(engine, engine.dead_letter(letter))
 
@@ -41,7 +41,7 @@ def show_dead_letter(_: ChangesReader, engine: EngineDep, letter: int) -> DeadLe
     ),
 )
 def replay_dead_letter(
-    caller: DeadLetterManager, found: Services, letter: int, raw: RawBody
+    caller: DeadLetterManager, found: Services, letter: StoreId, raw: RawBody
 ) -> ReplayOut:
     """Replay as is (empty body: the dead job is queued again with a fresh retry budget),
     or with an edited payload (submitted as a new event; the edit is kept and audited)."""
@@ -62,6 +62,8 @@ def replay_dead_letter(
 
 
 @router.post("/{letter}/discard", response_model=DeadLetterOut, responses=documented(404, 409, 422))
-def discard_dead_letter(caller: DeadLetterManager, engine: EngineDep, letter: int) -> DeadLetterOut:
+def discard_dead_letter(
+    caller: DeadLetterManager, engine: EngineDep, letter: StoreId
+) -> DeadLetterOut:
     """Give up: the letter is closed, its job cancelled, nothing is posted (audited)."""
     return views.dead_letter(engine, engine.discard(letter, by=caller.actor))

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
 
-from plmsync.api.deps import ChangesReader, Reviewer, Services
+from plmsync.api.deps import ChangesReader, Reviewer, Services, StoreId
 from plmsync.api.models.operations import Decision, ReviewList, ReviewTaskOut
 from plmsync.api.problems import AUTHENTICATED, documented
 from plmsync.api.views.operations import review
@@ -28,22 +28,26 @@ def list_reviews(
 
 
 @router.get("/{task}", response_model=ReviewTaskOut, responses=documented(404, 422))
-def show_review(_: ChangesReader, found: Services, task: int) -> ReviewTaskOut:
+def show_review(_: ChangesReader, found: Services, task: StoreId) -> ReviewTaskOut:
     return review(found.reviews.task(task))
 
 
-@router.post("/{task}/approve", response_model=ReviewTaskOut, responses=documented(404, 409, 422))
+@router.post(
+    "/{task}/approve", response_model=ReviewTaskOut, responses=documented(400, 404, 409, 422)
+)
 def approve_review(
-    caller: Reviewer, found: Services, task: int, decision: DecisionBody = None
+    caller: Reviewer, found: Services, task: StoreId, decision: DecisionBody = None
 ) -> ReviewTaskOut:
     """Approve: the waiting change goes on to sync for that plant."""
     comment = decision.comment if decision else ""
     return review(found.reviews.approve(task, by=caller.actor, comment=comment))
 
 
-@router.post("/{task}/reject", response_model=ReviewTaskOut, responses=documented(404, 409, 422))
+@router.post(
+    "/{task}/reject", response_model=ReviewTaskOut, responses=documented(400, 404, 409, 422)
+)
 def reject_review(
-    caller: Reviewer, found: Services, task: int, decision: DecisionBody = None
+    caller: Reviewer, found: Services, task: StoreId, decision: DecisionBody = None
 ) -> ReviewTaskOut:
     """Reject: the waiting change is cancelled for that plant."""
     comment = decision.comment if decision else ""

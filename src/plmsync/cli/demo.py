@@ -10,8 +10,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.panel import Panel
 
-from plmsync.bootstrap import build_pipeline, close_targets
-from plmsync.cli.sync_view import run_sync
+from plmsync.bootstrap import build_engine
+from plmsync.cli.engine_sync import sync_file
 from plmsync.config import load_config
 from plmsync.domain.errors import ConfigError
 from plmsync.pipeline.fetch import parse_package
@@ -27,17 +27,19 @@ def run_demo(directory: Path, console: Console) -> None:
     with console.status("Creating the demo workspace with an ERP database per plant…"):
         config_path = init_workspace(directory, DEMO_PLANTS)
     console.print(f"Workspace [bold]{config_path}[/] with plants US01 (NA) and DE01 (EU)")
-    pipeline = build_pipeline(load_config(config_path))
+    files = _write_samples(directory / "packages")
+    engine = build_engine(load_config(config_path))
     try:
-        for sample in SAMPLES:
-            package = parse_package(_sample(sample), origin=sample)
+        ok = True
+        for path in files:
+            package = parse_package(path.read_bytes(), origin=path.name)
             console.print(Panel(f"{package.change.number}: {package.change.title}", expand=False))
-            run_sync(pipeline, package, ())
-        console.print(Panel("The same ECO again: nothing left to do", expand=False))
-        again = run_sync(pipeline, parse_package(_sample(SAMPLES[-1])), ())
+            ok = sync_file(engine, path, console) and ok
+        console.print(Panel("The same ECO delivered again: recorded, not posted", expand=False))
+        ok = sync_file(engine, files[-1], console) and ok
     finally:
-        close_targets(dict(pipeline.targets))
-    _closing(console, directory, again.ok, time.perf_counter() - started)
+        engine.close()
+    _closing(console, directory, files, ok, time.perf_counter() - started)
 
 
 def _fresh(directory: Path) -> None:
@@ -52,13 +54,34 @@ def _fresh(directory: Path) -> None:
     shutil.rmtree(directory)
 
 
-def _sample(name: str) -> bytes:
-    return resources.files("plmsync.samples").joinpath(name).read_bytes()
+def _write_samples(folder: Path) -> list[Path]:
+    """The sample packages as files in the workspace, so the user can replay them by hand."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in SAMPLES:
+        path = folder / name
+        path.write_bytes(resources.files("plmsync.samples").joinpath(name).read_bytes())
+        paths.append(path)
+    return paths
 
 
-def _closing(console: Console, directory: Path, ok: bool, seconds: float) -> None:
+def _closing(
+    console: Console, directory: Path, files: list[Path], ok: bool, seconds: float
+) -> None:
     verdict = "[green]done[/]" if ok else "[red]finished with problems[/]"
-    console.print(f"Demo {verdict} in {seconds:.1f} s. Try next:")
+    console.print(f"Demo {verdict} in {seconds:.1f} s. Try next:", highlight=False)
     config = directory / CONFIG_NAME
-    console.print(f"  plmsync plan examples/gp40-release.json --config {config} --all")
-    console.print(f"  sqlite3 {directory}/erp/DE01.sqlite 'select code from product_product'")
+    for command in (
+        f"plmsync status --config {config}",
+        f"plmsync audit {_change(files[-1])} --config {config}",
+        f"plmsync plan {files[0]} --config {config} --all",
+        f"sqlite3 {directory}/erp/DE01.sqlite 'select code, plm_revision from product_product'",
+    ):
+        console.print(
+            f"  .venv/bin/{command}" if command.startswith("plmsync") else f"  {command}",
+            highlight=False,
+        )
+
+
+def _change(path: Path) -> str:
+    return parse_package(path.read_bytes()).change.number

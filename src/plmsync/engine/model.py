@@ -143,6 +143,9 @@ class StepRecord:
     erp_model: str = ""
     record_ids: tuple[int | str, ...] = ()
     error_code: str = ""
+    # The record the step wrote (domain/codec.py JSON; None for a retirement): reconcile
+    # compares the last one posted with what the ERP holds now.
+    desired: dict[str, Any] | None = None
 
 
 class DeadLetterStatus(StrEnum):

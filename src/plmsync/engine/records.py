@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from plmsync.domain.codec import record_json
 from plmsync.domain.plan import Action, Plan, Step
 from plmsync.engine.model import StepRecord, StepStatus
 from plmsync.ports.erp import Posting
@@ -74,6 +75,7 @@ def _record(job: int, change: str, plant: str, step: Step, attempt: int) -> Step
         content_hash=step.content_hash,
         status=StepStatus.STARTED,
         attempt=attempt,
+        desired=record_json(step.desired) if step.desired is not None else None,
     )
 
 

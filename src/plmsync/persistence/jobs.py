@@ -102,7 +102,7 @@ class JobsMixin(StoreBase):
             if row is None:
                 raise NotFound("job", job)
             current = JobState(row.state)
-            _check_move(job, current, to, worker, row.lease_owner)
+            check_move(job, current, to, worker, row.lease_owner)
             return move(
                 connection, job, current, to, self._now(), reason, values, count=count_attempt
             )
@@ -194,7 +194,7 @@ def _reclaim(connection: sa.Connection, job: int, owner: str, now: dt.datetime) 
     )
 
 
-def _check_move(job: int, current: JobState, to: JobState, worker: str | None, holder: str) -> None:
+def check_move(job: int, current: JobState, to: JobState, worker: str | None, holder: str) -> None:
     if worker is not None and (current is not JobState.RUNNING or holder != worker):
         raise LeaseLost(job, worker, holder if current is JobState.RUNNING else "")
     if to not in ALLOWED[current]:

@@ -85,6 +85,7 @@ def step_from(row: Row) -> StepRecord:
         erp_model=row["erp_model"],
         record_ids=tuple(row["record_ids"]),
         error_code=row["error_code"],
+        desired=row["desired"],
     )
 
 
@@ -100,6 +101,7 @@ def step_values(step: StepRecord) -> dict[str, Any]:
         "erp_model": step.erp_model,
         "record_ids": list(step.record_ids),
         "error_code": step.error_code,
+        "desired": step.desired,
     }
 
 

@@ -16,13 +16,24 @@ from plmsync.persistence.deadletters import DeadLettersMixin
 from plmsync.persistence.inbox import InboxMixin
 from plmsync.persistence.jobs import JobsMixin
 from plmsync.persistence.locks import LocksMixin
+from plmsync.persistence.reviews import ReviewsMixin
 from plmsync.persistence.steps import StepsMixin
+from plmsync.persistence.synced import SyncedMixin
 
 if TYPE_CHECKING:
     from plmsync.ports.store import JobStore
 
 
-class SqlStore(InboxMixin, JobsMixin, LocksMixin, StepsMixin, DeadLettersMixin, AuditMixin):
+class SqlStore(
+    InboxMixin,
+    JobsMixin,
+    LocksMixin,
+    StepsMixin,
+    DeadLettersMixin,
+    AuditMixin,
+    ReviewsMixin,
+    SyncedMixin,
+):
     """Implements `plmsync.ports.store.JobStore`; every method is one transaction."""
 
 

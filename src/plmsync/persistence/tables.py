@@ -150,6 +150,7 @@ steps = sa.Table(
     _text("error_code"),
     _when("started_at"),
     _when("finished_at", nullable=True),
+    sa.Column("desired", sa.JSON(), nullable=True),  # migration 0003: what reconcile compares
     sa.UniqueConstraint("job", "idempotency_key", name="uq_steps_job_idempotency_key"),
 )
 
@@ -222,4 +223,38 @@ webhook_deliveries = sa.Table(
     sa.Column("webhook_id", sa.String(), primary_key=True),
     sa.Column("event", Id, sa.ForeignKey("events.id"), nullable=False),
     _when("received_at"),
+)
+
+# --- governance (migration 0003) -------------------------------------------------------------
+
+review_tasks = sa.Table(
+    "review_tasks",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("job", Id, sa.ForeignKey("jobs.id"), nullable=False),
+    sa.Column("change_number", sa.String(), nullable=False),
+    sa.Column("plant", sa.String(), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # checkpoint | drift
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("owner_role", sa.String(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("identity", sa.String(64), nullable=False),  # of what a decision covers
+    sa.Column("details", sa.JSON(), nullable=False),  # hits (or drift) and the per-plant diff
+    _when("created_at"),
+    _when("decided_at", nullable=True),
+    _text("decided_by"),
+    sa.Column("comment", sa.Text(), nullable=False, default=""),
+    sa.Index("ix_review_tasks_status", "status", "id"),
+    sa.Index("ix_review_tasks_job", "job"),
+    sa.Index("ix_review_tasks_change_number", "change_number"),
+    # Reconcile opens a drift task once while it is open (a job waits on one task at a time
+    # anyway: only a running job opens one, and it leaves running in the same transaction).
+    sa.Index(
+        "uq_review_tasks_open",
+        "job",
+        "identity",
+        unique=True,
+        sqlite_where=sa.text("status = 'open'"),
+        postgresql_where=sa.text("status = 'open'"),
+    ),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 from plmsync.engine.model import (
@@ -21,6 +22,7 @@ from plmsync.engine.model import (
     StepRecord,
     Transition,
 )
+from plmsync.ports.reviews import ReviewStatus, ReviewTask
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,56 @@ class AuditDraft:
     attempt: int = 0
     outcome: str = ""
     details: dict[str, Any] | None = None
+
+
+class ReviewKind(StrEnum):
+    CHECKPOINT = "checkpoint"  # a job waits in waiting_review until it is decided
+    DRIFT = "drift"  # reconcile found an ERP edit on a review-policy attribute
+
+
+@dataclass(frozen=True)
+class ReviewDraft:
+    """A review task before the store gives it its id, status and creation time."""
+
+    job: int
+    change_number: str
+    plant: str
+    kind: ReviewKind
+    reason: str
+    owner_role: str
+    identity: str  # what an approval covers: a re-run skips checkpoint hits already approved
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SyncedRecord:
+    """The last record plmsync posted for one ERP object of a plant (domain/codec.py JSON)."""
+
+    kind: str
+    key: str
+    desired: dict[str, Any]
+    job: int
+    change_number: str
+    posted_at: dt.datetime | None
+
+
+# Audit actions that are a person's doing, counted as touchpoints (engine/replay.py, and
+# Engine.activate when a person asks).
+REPLAY_ACTIONS = ("deadletter.replayed", "deadletter.edited")
+MANUAL_ACTIVATION = "activation.requested"
+
+
+@dataclass(frozen=True)
+class Touchpoints:
+    """How often people had to step in for one change."""
+
+    reviews: int = 0  # review tasks opened
+    replays: int = 0  # dead letters replayed (as is or edited)
+    activations: int = 0  # `plmsync activate` runs that queued one of its plants
+
+    @property
+    def total(self) -> int:
+        return self.reviews + self.replays + self.activations
 
 
 class JobStore(Protocol):
@@ -139,6 +191,40 @@ class JobStore(Protocol):
     def resolve_dead_letter(
         self, letter: int, status: str, *, by: str, edited_payload: bytes | None = None
     ) -> DeadLetter: ...
+
+    # --- review tasks ------------------------------------------------------------------------
+    def hold_for_review(self, job: int, worker: str, task: ReviewDraft) -> tuple[Job, ReviewTask]:
+        """Open the task and move the job (running, held by `worker`) to waiting_review, in
+        one transaction: a crash cannot leave a waiting job without its task, or two tasks."""
+
+    def open_review(self, task: ReviewDraft) -> ReviewTask | None:
+        """Open a task no job waits on (drift); None when one with its identity is open."""
+
+    def review_tasks(
+        self,
+        *,
+        status: ReviewStatus | None = None,
+        job: int | None = None,
+        change_number: str | None = None,
+    ) -> list[ReviewTask]: ...
+    def review_task(self, task: int) -> ReviewTask:
+        """The task, or ReviewNotFound."""
+
+    def decide_review(
+        self, task: int, status: ReviewStatus, *, by: str, comment: str = ""
+    ) -> ReviewTask:
+        """Approve or reject an open task (StateConflict otherwise); a checkpoint task's job
+        goes back to the queue (approved) or is cancelled (rejected) in the same transaction."""
+
+    # --- what was synced, and what people did -------------------------------------------------
+    def synced_records(
+        self, plant: str, keys: Collection[tuple[str, str]] | None = None
+    ) -> list[SyncedRecord]:
+        """The last record posted per (kind, key) by succeeded jobs of the plant (optionally
+        only these objects); objects whose last step retired them are left out."""
+
+    def touchpoints(self, change_number: str | None = None) -> dict[str, Touchpoints]:
+        """Per change: review tasks, dead-letter replays and manual activations."""
 
     # --- audit trail (append-only, hash-chained) -------------------------------------------
     def audit(self, draft: AuditDraft) -> AuditEntry: ...

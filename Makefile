@@ -36,6 +36,7 @@ bench: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/plmsync schema > schemas/change-package.v1.json
 	$(BIN)/plmsync schema --rules > schemas/rules.v1.json
+	$(BIN)/plmsync openapi > schemas/openapi.json
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from bench.machine import describe
-from bench.run import workspace
+from bench.workspaces import workspace
 from plmsync import generator
 from plmsync.bootstrap import build_engine, build_pipeline, close_targets
 from plmsync.config import EngineConfig

@@ -21,12 +21,12 @@ from typing import Annotated
 
 import typer
 
+from bench.durability import engine_seconds
 from bench.machine import describe
+from bench.workspaces import workspace
 from plmsync import generator
 from plmsync.bootstrap import build_pipeline, close_targets
-from plmsync.config import PlantConfig, TrytonTarget, WorkspaceConfig
 from plmsync.connectors.erp.tryton.floor import write_direct
-from plmsync.connectors.erp.tryton.template import create_database
 from plmsync.domain.package import ChangePackage
 from plmsync.pipeline.derive import PlantContext, derive
 from plmsync.pipeline.run import Pipeline, SyncReport
@@ -53,18 +53,6 @@ def timed(action: Callable[[], object]) -> tuple[float, object]:
     started = time.perf_counter()
     result = action()
     return time.perf_counter() - started, result
-
-
-def workspace(directory: Path, shape: generator.Shape) -> WorkspaceConfig:
-    """Fresh databases for every plant of the shape, cloned from the cached template."""
-    (directory / "erp").mkdir(parents=True)
-    for plant, _ in shape.plants:
-        create_database(directory / "erp" / f"{plant}.sqlite", company_name=plant, currency="USD")
-    return WorkspaceConfig(
-        plants={p: PlantConfig(target=p, region=r) for p, r in shape.plants},
-        targets={p: TrytonTarget(database=f"erp/{p}.sqlite") for p, _ in shape.plants},
-        base_dir=directory,
-    )
 
 
 def floor_seconds(directory: Path, shape: generator.Shape, package: ChangePackage) -> float:
@@ -105,6 +93,7 @@ def measure(shape: generator.Shape, work: Path) -> list[Row]:
         eco_time, eco_report = sync_seconds(pipeline, eco)
     finally:
         close_targets(dict(pipeline.targets))
+    durable = engine_seconds(work / "engine", shape, release, threads=1)
     return [
         Row(
             f"Initial release ({label})",
@@ -112,6 +101,13 @@ def measure(shape: generator.Shape, work: Path) -> list[Row]:
             floor,
             "≤ 1.25× floor",
             f"{posted(report):,} steps posted",
+        ),
+        Row(
+            "Same release through the durable engine (inbox, jobs, step records, audit)",
+            durable,
+            floor,
+            "—",
+            f"{durable / first:.2f}× the direct sync above",
         ),
         Row(
             "Same release again (nothing changed)",

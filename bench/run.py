@@ -169,7 +169,7 @@ def main(
     shape = generator.Shape(items=items, lines=lines, seed=seed)
     with tempfile.TemporaryDirectory(prefix="plmsync-bench-") as work:
         rows = measure(shape, Path(work))
-    command = f"make bench  # python -m bench.run --items {items} --lines {lines} --seed {seed}"
+    command = f"python -m bench.run --items {items} --lines {lines} --seed {seed}"
     text = markdown(rows, shape, command)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")

@@ -102,6 +102,14 @@ class EngineConfig(_Config):
     # benchmark release made a two-plant sync slower (1.34x the direct sync vs 1.21x).
     # More threads pay off when the ERP is remote and calls wait on the network.
     worker_threads: int = Field(default=1, ge=1, description="Threads of an embedded worker.")
+    reconcile_every_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="The worker compares what was synced with live ERP this often (off: null).",
+    )
+    reconcile_heal: bool = Field(
+        default=False, description="Scheduled reconciles also heal PLM-owned drift."
+    )
 
     @model_validator(mode="after")
     def _heartbeat_within_lease(self) -> EngineConfig:

@@ -5,7 +5,10 @@ difference. That is what makes a crash or an ambiguous outcome (the ERP committe
 reply was lost) harmless — the next attempt finds the committed records (adapters match by
 natural key) and the plan converges; nothing is created twice.
 
-    payload → parse → plan (validation included) → revision guard → lock objects
+    payload → parse → trigger (kind/state not configured to sync → skipped)
+            → plan (validation included) → revision guard
+            → checkpoint hits not yet approved → one review task, waiting_review
+            → lock objects
             → effective later?  stage what production does not see → staged
             → otherwise         record STARTED → apply → record POSTED → succeeded
     any error → retry policy → retrying (run_after) or dead + dead letter
@@ -21,12 +24,14 @@ from plmsync.domain.errors import RejectedError
 from plmsync.domain.package import ChangePackage
 from plmsync.domain.plan import Plan, Step
 from plmsync.domain.revision import Regression
+from plmsync.domain.triggers import trigger_decision
 from plmsync.engine import failure as failures
 from plmsync.engine import records
 from plmsync.engine.clock import Clock
 from plmsync.engine.errors import StateConflict
 from plmsync.engine.failure import WAITING, Failure
 from plmsync.engine.guard import check_revisions, superseded_reason
+from plmsync.engine.holds import hold, pending_hits
 from plmsync.engine.lease import JobLease
 from plmsync.engine.letters import dead_letter
 from plmsync.engine.model import InboxEvent, Job, JobState, StepRecord
@@ -35,6 +40,7 @@ from plmsync.engine.reports import JobReport, Listener, Outcome, Planned
 from plmsync.engine.retry import Retry
 from plmsync.engine.settings import EngineSettings
 from plmsync.engine.trail import JobTrail
+from plmsync.pipeline.checkpoints import CheckpointHit
 from plmsync.pipeline.fetch import parse_package
 from plmsync.pipeline.run import Pipeline
 from plmsync.pipeline.stage import stageable
@@ -109,14 +115,23 @@ class _Attempt:
         event = self.store.event(self.job.event)
         self._trail = JobTrail(self.store, self.job, event)
         package = parse_package(self.store.raw_payload(self.job.event), origin=event.event_id)
+        trigger = trigger_decision(package.change, self.x.pipeline.config.rules)
+        if not trigger.sync:
+            return self._skip(trigger.reason)
         blocker = earlier_in_flight(self.store, self.job, package.plant_codes)
         if blocker is not None:
             return self._wait_for_earlier(blocker)
+        return self._plan_and_write(package, event)
+
+    def _plan_and_write(self, package: ChangePackage, event: InboxEvent) -> JobReport:
         plan = self.plan = self.x.pipeline.plan(package, [self.job.plant])[self.job.plant]
         self._confirm_earlier(plan)
         found = self._regressions(package, plan)
         if found:
             return self._supersede(found)
+        hits = pending_hits(self.store, self.x.pipeline, self.job, package, plan)
+        if hits:
+            return self._hold(hits, plan)
         if not self.lease.lock(self._lock_keys(plan)):
             return self._wait_for_locks()
         if self._effective_later():
@@ -168,6 +183,28 @@ class _Attempt:
             newer=[r.describe() for r in found],
         )
         return JobReport(job, Outcome.SUPERSEDED, plan=self.plan, reason=reason)
+
+    def _skip(self, reason: str) -> JobReport:
+        """Not an error: a designer's save (an ECO in work) must simply never post."""
+        job = self._move(JobState.SKIPPED, reason=reason)
+        self.trail.record("job.skipped", outcome="skipped", reason=reason)
+        return JobReport(job, Outcome.SKIPPED, reason=reason)
+
+    def _hold(self, hits: Sequence[CheckpointHit], plan: Plan) -> JobReport:
+        """Before anything is written (staged or posted): a person decides first."""
+        job, task = self.store.hold_for_review(
+            self.job.id, self.lease.worker, hold(self.job, hits, plan)
+        )
+        self.trail.record(
+            "review.opened",
+            outcome="waiting_review",
+            review=task.id,
+            owner_role=task.owner_role,
+            rules=[hit.rule.value for hit in hits],
+            reason=task.reason,
+        )
+        reason = f"review task {task.id} ({task.owner_role}): {task.reason}"
+        return JobReport(job, Outcome.WAITING_REVIEW, plan=plan, reason=reason)
 
     def _wait_for_locks(self) -> JobReport:
         reason = f"{WAITING} for ERP objects another job is posting"

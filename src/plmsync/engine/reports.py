@@ -14,6 +14,8 @@ class Outcome(StrEnum):
     SUCCEEDED = "succeeded"
     STAGED = "staged"
     SUPERSEDED = "superseded"
+    SKIPPED = "skipped"  # the change's kind and state are not configured to sync
+    WAITING_REVIEW = "waiting_review"  # a checkpoint holds it for a person
     RETRYING = "retrying"
     WAITING = "waiting"  # another job holds one of its ERP objects; not an error
     DEAD = "dead"

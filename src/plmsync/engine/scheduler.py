@@ -12,7 +12,7 @@ import datetime as dt
 
 from plmsync.engine.errors import StateConflict
 from plmsync.engine.model import Job, JobState
-from plmsync.ports.store import JobStore
+from plmsync.ports.store import MANUAL_ACTIVATION, AuditDraft, JobStore
 
 
 def activate_due(store: JobStore, as_of: dt.date) -> list[Job]:
@@ -25,3 +25,22 @@ def activate_due(store: JobStore, as_of: dt.date) -> list[Job]:
         except StateConflict:
             continue  # another worker's scheduler activated it first
     return queued
+
+
+def activation_entry(store: JobStore, job: Job, as_of: dt.date, by: str) -> AuditDraft:
+    """A person activated this plant's change (`plmsync activate`): a manual touchpoint."""
+    event = store.event(job.event)
+    return AuditDraft(
+        change_number=job.change_number,
+        action=MANUAL_ACTIVATION,
+        plant=job.plant,
+        event_id=event.event_id,
+        payload_hash=event.content_hash,
+        actor=by,
+        outcome="queued",
+        details={
+            "job": job.id,
+            "as_of": as_of.isoformat(),
+            "effective_from": str(job.effective_from),
+        },
+    )

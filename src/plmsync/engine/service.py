@@ -9,22 +9,26 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 
 from plmsync.domain.issues import Issue
 from plmsync.domain.package import ChangePackage
 from plmsync.domain.plan import Plan
+from plmsync.domain.triggers import TriggerDecision, trigger_decision
 from plmsync.engine import intake, replay
 from plmsync.engine.clock import Clock, SystemClock
 from plmsync.engine.executor import Executor
 from plmsync.engine.model import AuditEntry, DeadLetter, Job
+from plmsync.engine.reconcile import PlantDrift, log_drift, reconcile
 from plmsync.engine.reports import Listener
-from plmsync.engine.scheduler import activate_due
+from plmsync.engine.reviews import ReviewDesk
+from plmsync.engine.schedule import Every
+from plmsync.engine.scheduler import activate_due, activation_entry
 from plmsync.engine.settings import EngineSettings
 from plmsync.engine.status import StatusRow, status_rows
 from plmsync.engine.worker import Until, Worker, idle, run_threads, settled, worker_id
 from plmsync.pipeline.run import Pipeline
-from plmsync.ports.store import JobStore, Received
+from plmsync.ports.store import JobStore, Received, Touchpoints
 
 
 class Engine:
@@ -43,6 +47,7 @@ class Engine:
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()
         self.stopping = threading.Event()
+        self.reviews = ReviewDesk(store)  # the review queue (CLI and API)
 
     # --- intake -------------------------------------------------------------------------
 
@@ -50,6 +55,10 @@ class Engine:
         self, raw: bytes, *, event_id: str | None = None, actor: str = "plmsync"
     ) -> Received:
         return intake.submit(self.store, raw, event_id=event_id, actor=actor)
+
+    def trigger(self, package: ChangePackage) -> TriggerDecision:
+        """Whether the change's kind and state sync at all (else its jobs end skipped)."""
+        return trigger_decision(package.change, self.pipeline.config.rules)
 
     def check(self, package: ChangePackage) -> list[Issue]:
         """Every issue of a package, reading the ERPs but writing nothing anywhere."""
@@ -61,12 +70,20 @@ class Engine:
 
     # --- running ------------------------------------------------------------------------
 
-    def workers(self, count: int | None = None, listener: Listener | None = None) -> list[Worker]:
-        """`count` workers (default: the configured threads) sharing one stop signal."""
+    def workers(
+        self,
+        count: int | None = None,
+        listener: Listener | None = None,
+        *,
+        scheduled: bool = False,
+    ) -> list[Worker]:
+        """`count` workers (default: the configured threads) sharing one stop signal; with
+        `scheduled`, also the configured chores (reconcile) — for long-running workers."""
         executor = Executor(
             self.store, self.pipeline, self.settings, self.clock, rng=self.rng, listener=listener
         )
         number = count or self.settings.threads
+        chores = self._chores() if scheduled else []
         return [
             Worker(
                 self.store,
@@ -75,16 +92,29 @@ class Engine:
                 self.settings,
                 self.clock,
                 stop=self.stopping,
+                chores=chores,
             )
             for n in range(1, number + 1)
         ]
 
+    def _chores(self) -> list[Callable[[], None]]:
+        every = self.settings.reconcile_every
+        if every is None:
+            return []
+        heal = self.settings.reconcile_heal
+        return [Every(every, lambda: log_drift(self.reconcile(heal=heal)), self.clock)]
+
     def run(
-        self, until: Until | None, *, threads: int | None = None, listener: Listener | None = None
+        self,
+        until: Until | None,
+        *,
+        threads: int | None = None,
+        listener: Listener | None = None,
+        scheduled: bool = False,
     ) -> int:
         """Work (embedded, on threads) until `until()` holds or `stop()` is called. A stop
         is final for this engine, even one signalled before `run` began."""
-        return run_threads(self.workers(threads, listener), until)
+        return run_threads(self.workers(threads, listener, scheduled=scheduled), until)
 
     def run_until_idle(
         self, *, threads: int | None = None, listener: Listener | None = None
@@ -101,8 +131,26 @@ class Engine:
         """Workers finish the job they are on, then return."""
         self.stopping.set()
 
-    def activate(self, as_of: dt.date) -> list[Job]:
-        return activate_due(self.store, as_of)
+    def activate(self, as_of: dt.date, *, by: str | None = None) -> list[Job]:
+        """Queue staged jobs due by `as_of`. `by` names the person who asked (a manual
+        touchpoint, audited per job); the worker's own scheduler passes none."""
+        jobs = activate_due(self.store, as_of)
+        if by is not None:
+            for job in jobs:
+                self.store.audit(activation_entry(self.store, job, as_of, by))
+        return jobs
+
+    # --- governance ---------------------------------------------------------------------
+
+    def reconcile(
+        self, plants: Sequence[str] = (), *, heal: bool = False, actor: str = "plmsync"
+    ) -> list[PlantDrift]:
+        """Drift between what was last synced and live ERP, per plant (see engine/reconcile)."""
+        return reconcile(self.store, self.pipeline, plants, heal=heal, actor=actor)
+
+    def touchpoints(self, change: str | None = None) -> dict[str, Touchpoints]:
+        """Per change: review tasks, dead-letter replays, manual activations."""
+        return self.store.touchpoints(change)
 
     # --- reading ------------------------------------------------------------------------
 

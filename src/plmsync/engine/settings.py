@@ -13,6 +13,10 @@ def _seconds(value: float) -> dt.timedelta:
     return dt.timedelta(seconds=value)
 
 
+def _maybe_seconds(value: float | None) -> dt.timedelta | None:
+    return None if value is None else _seconds(value)
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     lease: dt.timedelta = dt.timedelta(seconds=60)
@@ -21,6 +25,8 @@ class EngineSettings:
     poll: dt.timedelta = dt.timedelta(seconds=1)
     threads: int = 1
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    reconcile_every: dt.timedelta | None = None  # scheduled drift reconciliation (off)
+    reconcile_heal: bool = False
 
     @classmethod
     def from_config(cls, config: EngineConfig) -> EngineSettings:
@@ -30,6 +36,8 @@ class EngineSettings:
             lock_wait=_seconds(config.lock_wait_seconds),
             poll=_seconds(config.poll_seconds),
             threads=config.worker_threads,
+            reconcile_every=_maybe_seconds(config.reconcile_every_seconds),
+            reconcile_heal=config.reconcile_heal,
             retry=RetryPolicy(
                 max_attempts=config.max_attempts,
                 base_delay=_seconds(config.backoff_base_seconds),

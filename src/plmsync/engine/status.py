@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from plmsync.engine.model import Job, JobState, StepStatus
+from plmsync.ports.reviews import ReviewStatus
 from plmsync.ports.store import JobStore
 
 
@@ -26,6 +27,7 @@ class StatusRow:
     updated_at: dt.datetime | None = None
     reason: str = ""  # of the job's last change of state (why it is superseded, waiting, …)
     dead_letter: int | None = None  # the open dead letter to replay, when dead
+    review: int | None = None  # the open review task to decide, when waiting_review
 
 
 def status_rows(store: JobStore, change: str | None = None) -> list[StatusRow]:
@@ -55,7 +57,12 @@ def _row(store: JobStore, job: Job) -> StatusRow:
         updated_at=job.updated_at,
         reason=transitions[-1].reason if transitions else "",
         dead_letter=_open_letter(store, job) if state is JobState.DEAD else None,
+        review=_open_review(store, job) if state is JobState.WAITING_REVIEW else None,
     )
+
+
+def _open_review(store: JobStore, job: Job) -> int | None:
+    return next((t.id for t in store.review_tasks(job=job.id, status=ReviewStatus.OPEN)), None)
 
 
 def _open_letter(store: JobStore, job: Job) -> int | None:

@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 
 from plmsync.engine.clock import Clock
 from plmsync.engine.executor import Executor
@@ -48,6 +48,7 @@ class Worker:
         clock: Clock,
         *,
         stop: threading.Event | None = None,
+        chores: Sequence[Callable[[], None]] = (),
     ):
         self.store = store
         self.executor = executor
@@ -55,6 +56,7 @@ class Worker:
         self.settings = settings
         self.clock = clock
         self.stopping = stop or threading.Event()
+        self.chores = chores  # e.g. scheduled reconcile (engine/schedule.py): each when due
 
     def run(self, until: Until | None = None) -> int:
         """Loop until stopped, or until `until()` holds when nothing is claimable."""
@@ -71,6 +73,8 @@ class Worker:
     def step(self) -> JobReport | None:
         """One turn of the loop; the report of the job run, if one was claimable."""
         activate_due(self.store, self.clock.today())
+        for chore in self.chores:
+            chore()
         self.store.reclaim_expired(self.clock.now())
         job = self.store.claim(self.name, self.clock.now(), self.settings.lease)
         return self._run(job) if job is not None else None

@@ -52,7 +52,7 @@ def submit(
     letter, a repeated one is recorded as a duplicate."""
     with handled(), opened(config) as engine:
         for path in packages:
-            received = engine.submit(_read(path), actor=_user())
+            received = engine.submit(_read(path), actor=user())
             console.print(views.received_line(path.name, received), highlight=False)
 
 
@@ -71,7 +71,7 @@ def worker(
         count = threads or engine.settings.threads
         console.print(f"Worker started with {count} thread(s); Ctrl-C or SIGTERM stops it.")
         until = idle(engine.store) if exit_when_idle else None
-        ran = engine.run(until, threads=count, listener=_print_report)
+        ran = engine.run(until, threads=count, listener=_print_report, scheduled=True)
         console.print(f"Worker stopped after {ran} job run(s).")
 
 
@@ -99,9 +99,8 @@ def status(
         if not rows:
             console.print(f"No jobs{f' for {change}' if change else ''} yet.")
             return
-        console.print(
-            views.status_table(rows, f"Sync status of {change}" if change else "Sync status")
-        )
+        title = f"Sync status of {change}" if change else "Sync status"
+        console.print(views.status_table(rows, title, engine.touchpoints(change)))
 
 
 @dead_app.command("list")
@@ -151,7 +150,7 @@ def dead_replay(
     """Replay after fixing the cause: as is, or with an edited payload (kept and audited)."""
     with handled(), opened(config) as engine:
         edited = _read(payload) if payload else None
-        result = engine.replay(letter, payload=edited, by=by or _user())
+        result = engine.replay(letter, payload=edited, by=by or user())
         if result.received is not None:
             event = result.received.event
             console.print(f"Edited payload submitted as event {event.event_id} ({event.status}).")
@@ -161,10 +160,11 @@ def dead_replay(
                 f"Dead letter {letter} replayed: job {result.requeued_job} is queued again."
             )
             jobs = [result.requeued_job] if result.requeued_job else []
-        _finish(engine, jobs, run)
+        run_jobs(engine, jobs, run)
 
 
-def _finish(engine: Engine, jobs: list[int], run: bool) -> None:
+def run_jobs(engine: Engine, jobs: list[int], run: bool) -> None:
+    """Run these jobs to completion here (`run`), or say a worker will."""
     if not run:
         console.print("A running worker picks it up (or: plmsync worker --exit-when-idle).")
         return
@@ -184,7 +184,7 @@ def dead_discard(
 ) -> None:
     """Give up on a dead letter: its job is cancelled and nothing is posted."""
     with handled(), opened(config) as engine:
-        found = engine.discard(letter, by=by or _user())
+        found = engine.discard(letter, by=by or user())
         console.print(f"Dead letter {found.id} discarded by {found.resolved_by}.")
 
 
@@ -226,7 +226,7 @@ def activate(
 ) -> None:
     """Activate staged changes whose effectivity date has come (per plant)."""
     with handled(), opened(config) as engine:
-        jobs = engine.activate(_date(as_of))
+        jobs = engine.activate(_date(as_of), by=user())
         if not jobs:
             console.print(f"Nothing staged is effective by {as_of}.")
             return
@@ -234,7 +234,7 @@ def activate(
             console.print(
                 f"Activating {job.change_number} in {job.plant} (effective {job.effective_from})."
             )
-        _finish(engine, [job.id for job in jobs], run)
+        run_jobs(engine, [job.id for job in jobs], run)
 
 
 def _date(text: str) -> dt.date:
@@ -255,7 +255,7 @@ def _read(path: Path) -> bytes:
         ) from None
 
 
-def _user() -> str:
+def user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):

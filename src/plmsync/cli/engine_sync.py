@@ -40,6 +40,9 @@ from plmsync.ports.store import Received
 def sync_file(engine: Engine, path: Path, console: Console) -> bool:
     """True when every plant of the change is synced (or staged for its date)."""
     raw, package = read_package(path)
+    trigger = engine.trigger(package)
+    if not trigger.sync:  # not an error: recorded as skipped, and nothing to check or plan
+        return _skipped(engine, raw, trigger.reason, console)
     plans = engine.preview(package)  # ValidationFailed: every problem, nothing stored
     for plan in plans.values():
         print_plan(console, plan)
@@ -60,6 +63,14 @@ def sync_file(engine: Engine, path: Path, console: Console) -> bool:
     rows = job_rows(engine.store, [job.id for job in jobs])
     console.print(result_table(package.change.number, rows))
     return all(row.state in OK_STATES for row in rows)
+
+
+def _skipped(engine: Engine, raw: bytes, reason: str, console: Console) -> bool:
+    """Submitted all the same, so the skip is recorded and audited like any delivery."""
+    jobs = _followed_jobs(engine, engine.submit(raw, actor=_user()), console)
+    engine.run_until_settled([job.id for job in jobs])
+    console.print(f"skipped: {escape(reason)}. Nothing was posted.", highlight=False)
+    return True
 
 
 def _followed_jobs(engine: Engine, received: Received, console: Console) -> list[Job]:
@@ -110,8 +121,13 @@ def _in_use(row: StatusRow) -> str:
 def _problem(row: StatusRow) -> str:
     if row.state in OK_STATES:
         return ""
-    if row.state is JobState.SUPERSEDED:
+    if row.state in (JobState.SUPERSEDED, JobState.SKIPPED):
         return escape(row.reason)
+    if row.review is not None:
+        return (
+            f"[magenta]{escape(row.reason)}[/]\n"
+            f"[dim]→ plmsync review show {row.review}, then approve or reject it[/]"
+        )
     message = row.last_error_message.splitlines()[0] if row.last_error_message else row.reason
     if row.dead_letter is not None:
         todo = f"fix the cause, then: plmsync dead replay {row.dead_letter}"

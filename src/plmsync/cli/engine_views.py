@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
@@ -15,7 +15,7 @@ from rich.text import Text
 from plmsync.engine.model import AuditEntry, DeadLetter, EventStatus, JobState
 from plmsync.engine.reports import JobReport, Outcome
 from plmsync.engine.status import StatusRow
-from plmsync.ports.store import Received
+from plmsync.ports.store import Received, Touchpoints
 
 STATE_STYLE = {
     JobState.SUCCEEDED: "green",
@@ -40,13 +40,21 @@ def state_text(state: JobState) -> str:
     return f"[{STATE_STYLE[state]}]{state}[/]"
 
 
-def status_table(rows: Sequence[StatusRow], title: str = "Sync status") -> Table:
-    """One row per change and plant; a last error is shown only while it matters."""
+def status_table(
+    rows: Sequence[StatusRow],
+    title: str = "Sync status",
+    touchpoints: Mapping[str, Touchpoints] | None = None,
+) -> Table:
+    """One row per change and plant; a last error is shown only while it matters. `Manual`
+    counts the times people stepped in for the change (shown on its first row)."""
     table = Table(title=title)
-    for column in ("Change", "Plant", "State", "Steps", "Attempts", "Next"):
+    for column in ("Change", "Plant", "State", "Steps", "Attempts", "Next", "Manual"):
         table.add_column(column, no_wrap=True)
     table.add_column("Why not done", overflow="fold")
+    shown: set[str] = set()
     for row in rows:
+        manual = "" if row.change in shown else manual_text((touchpoints or {}).get(row.change))
+        shown.add(row.change)
         table.add_row(
             row.change,
             row.plant,
@@ -54,9 +62,26 @@ def status_table(rows: Sequence[StatusRow], title: str = "Sync status") -> Table
             f"{row.steps_done}/{row.steps_total}",
             str(row.attempts),
             _next(row),
+            manual,
             _last_error(row),
         )
     return table
+
+
+def manual_text(touchpoints: Touchpoints | None) -> str:
+    """e.g. `2 (1 review, 1 replay)`; 0 when nobody had to step in."""
+    if touchpoints is None or not touchpoints.total:
+        return "0"
+    parts = [
+        f"{count} {name}{'s' if count > 1 else ''}"
+        for count, name in (
+            (touchpoints.reviews, "review"),
+            (touchpoints.replays, "replay"),
+            (touchpoints.activations, "activation"),
+        )
+        if count
+    ]
+    return f"{touchpoints.total} ({', '.join(parts)})"
 
 
 def _next(row: StatusRow) -> str:
@@ -67,8 +92,10 @@ def _next(row: StatusRow) -> str:
 
 def _last_error(row: StatusRow) -> str:
     """Why it is not done: the error (with the letter to replay), or the superseding reason."""
-    if row.state is JobState.SUPERSEDED:
+    if row.state in (JobState.SUPERSEDED, JobState.SKIPPED):
         return escape(row.reason)
+    if row.state is JobState.WAITING_REVIEW:
+        return f"[magenta]{escape(row.reason)}[/]"
     if not row.last_error_code or row.state in OK_STATES:
         return ""
     message = escape(row.last_error_message.splitlines()[0]) if row.last_error_message else ""
@@ -208,6 +235,12 @@ def describe(entry: AuditEntry) -> str:
             f"{d.get('error_code')} (attempt {entry.attempt}) → dead letter {d.get('dead_letter')}"
         ),
         "plant.activated": lambda: f"in use from {d.get('effective_from')}",
+        "job.skipped": lambda: f"skipped: {d.get('reason')}",
+        "review.opened": lambda: f"review task {d.get('review')} for {d.get('owner_role')}",
+        "review.approved": lambda: f"review task {d.get('review')} approved{_said(d)}",
+        "review.rejected": lambda: f"review task {d.get('review')} rejected{_said(d)}",
+        "drift.healed": lambda: _healed(d),
+        "activation.requested": lambda: f"activation asked for (as of {d.get('as_of')})",
         "deadletter.edited": lambda: (
             f"letters {d.get('letters')} replayed edited, as event {d.get('replay_event_id')}"
         ),
@@ -219,6 +252,17 @@ def describe(entry: AuditEntry) -> str:
     person = f" — by {entry.actor}" if entry.actor != "plmsync" else ""
     payload = f" (payload {entry.payload_hash[:12]})" if entry.action.startswith("event.") else ""
     return text + payload + person
+
+
+def _said(details: dict[str, object]) -> str:
+    return f": {details['comment']}" if details.get("comment") else ""
+
+
+def _healed(details: dict[str, object]) -> str:
+    found = details.get("attributes")
+    rows = found if isinstance(found, list) else []
+    fixed = ", ".join(f"{kind} {key} {attribute}" for kind, key, attribute, *_ in rows)
+    return f"drift healed: {fixed}"
 
 
 def _approvals(details: dict[str, object]) -> str:

@@ -20,7 +20,7 @@ from plmsync.config import WorkspaceConfig
 from plmsync.engine.clock import Clock
 from plmsync.observability.metrics import Metrics
 from plmsync.persistence.clients import SqlClientStore
-from plmsync.ports.reviews import NoReviews, ReviewQueue
+from plmsync.ports.reviews import ReviewQueue
 
 
 def open_clients(config: WorkspaceConfig) -> SqlClientStore:
@@ -52,7 +52,7 @@ def build_services(
         deliveries=store,
         metrics=metrics,
         limiter=RateLimiter(api.rate_limit_per_second, api.rate_limit_burst),
-        reviews=reviews or NoReviews(),
+        reviews=reviews or engine.reviews,
     )
 
 

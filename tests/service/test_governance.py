@@ -15,6 +15,7 @@ import yaml
 
 from plmsync.bootstrap import build_engine
 from plmsync.config import WorkspaceConfig
+from plmsync.domain.errors import ConfigError
 from plmsync.domain.package import ChangePackage
 from plmsync.domain.plan import Action, Step
 from plmsync.domain.state import ObjectKind
@@ -208,6 +209,8 @@ def test_reconcile_reports_drift_and_heals_plm_owned_attributes(engine: Engine) 
         ["item", "PMP-40", "name", "Pump (edited)", "Gear pump GP-40"]
     ]
     assert all(not plant.findings for plant in engine.reconcile())
+    with pytest.raises(ConfigError, match="no plant XX01"):
+        engine.reconcile(["XX01"])
 
 
 REVIEWED_NAMES = """

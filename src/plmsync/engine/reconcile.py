@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from plmsync.domain.codec import record_from_json
 from plmsync.domain.drift import ErpDrift
+from plmsync.domain.errors import ConfigError
 from plmsync.domain.ownership import review_fields
 from plmsync.domain.routing import route_error
 from plmsync.domain.state import ObjectKind, Record, state_of
@@ -85,6 +86,12 @@ def reconcile(
     heal: bool = False,
     actor: str = "plmsync",
 ) -> list[PlantDrift]:
+    unknown = sorted(set(plants) - set(pipeline.targets))
+    if unknown:
+        raise ConfigError(
+            f"no plant {', '.join(unknown)} in this workspace",
+            remedy=f"Use one of: {', '.join(sorted(pipeline.targets))}.",
+        )
     chosen = list(plants) or sorted(pipeline.targets)
     return [_Plant(store, pipeline, plant, actor).run(heal) for plant in chosen]
 

@@ -5,8 +5,8 @@ sourcing and an export-controlled part, with the rules that act on them.
 - `governed_release()`: REL-0007 plus SCR-M5X16-EU (the screw EU plants build with), an EU
   foundry for HSG-40, and the export-controlled drive gear GR-401 (ECCN 5A002);
 - `EU_RULES`: EU plants substitute the screw and buy locally; `GOVERNANCE_RULES` adds that
-  CN01 never gets export-controlled items. `compliance_changing()` makes the EU screw lose REACH, so the
-  substitution changes a compliance attribute and needs a person.
+  CN01 never gets export-controlled items. `compliance_changing()` makes the EU screw lose
+  REACH, so the substitution changes a compliance attribute and needs a person.
 """
 
 from __future__ import annotations

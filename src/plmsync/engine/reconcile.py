@@ -25,7 +25,7 @@ from plmsync.domain.drift import ErpDrift
 from plmsync.domain.errors import ConfigError
 from plmsync.domain.ownership import review_fields
 from plmsync.domain.routing import route_error
-from plmsync.domain.state import ObjectKind, Record, state_of
+from plmsync.domain.state import ObjectKind, Record, TargetState, state_of
 from plmsync.engine.drift_reviews import drift_draft, drift_identity, drift_tasks
 from plmsync.engine.worker import ACTIVE
 from plmsync.pipeline.drift import find_drift, heal_steps
@@ -106,33 +106,32 @@ class _Plant:
         self.target = pipeline.targets[plant]
 
     def run(self, heal: bool) -> PlantDrift:
-        objects = self._drifted()
-        report = PlantDrift(self.plant, len(self._synced))
+        synced = self.store.synced_records(self.plant)
+        records = [record_from_json(s.kind, s.desired) for s in synced]
+        live = self.target.read(state_of(records).item_numbers) if records else state_of([])
+        report = PlantDrift(self.plant, len(synced))
         tasks = drift_tasks(self.store, self.plant)
         to_heal: list[tuple[_Object, list[ErpDrift]]] = []
-        for obj in objects:
+        for obj in self._drifted(synced, records, live):
             healable, findings = self._classify(obj, tasks)
             report.findings.extend(findings)
             if healable:
                 to_heal.append((obj, healable))
         if to_heal and heal:
-            report.findings = self._heal(to_heal, report.findings)
+            report.findings = self._heal(to_heal, report.findings, live)
         return report
 
     # --- finding ----------------------------------------------------------------------------
 
-    def _drifted(self) -> list[_Object]:
-        self._synced = self.store.synced_records(self.plant)
-        records = [record_from_json(s.kind, s.desired) for s in self._synced]
-        live = self.target.read(state_of(records).item_numbers) if records else state_of([])
-        self._live = live
-        drift = find_drift(self.plant, records, live, self.rules)
+    def _drifted(
+        self, synced: list[SyncedRecord], records: list[Record], live: TargetState
+    ) -> list[_Object]:
         by_object: dict[tuple[str, str], list[ErpDrift]] = {}
-        for found in drift:
+        for found in find_drift(self.plant, records, live, self.rules):
             by_object.setdefault((str(found.kind), found.key), []).append(found)
         return [
             _Object(s, r, by_object[(s.kind, s.key)])
-            for s, r in zip(self._synced, records, strict=True)
+            for s, r in zip(synced, records, strict=True)
             if (s.kind, s.key) in by_object
         ]
 
@@ -167,17 +166,23 @@ class _Plant:
     # --- healing ----------------------------------------------------------------------------
 
     def _heal(
-        self, objects: list[tuple[_Object, list[ErpDrift]]], findings: list[Finding]
+        self,
+        objects: list[tuple[_Object, list[ErpDrift]]],
+        findings: list[Finding],
+        live: TargetState,
     ) -> list[Finding]:
         if self._busy():
             return [_postponed(f) for f in findings]
         healed: set[tuple[str, str, str]] = set()
         for change, group in _by_change(objects).items():
-            self._heal_change(change, group)
+            self._heal_change(change, group, live)
             healed |= {(str(d.kind), d.key, d.attribute) for _, drift in group for d in drift}
         return [_healed(f) if _key(f.drift) in healed else f for f in findings]
 
-    def _heal_change(self, change: str, group: list[tuple[_Object, list[ErpDrift]]]) -> None:
+    def _heal_change(
+        self, change: str, group: list[tuple[_Object, list[ErpDrift]]], live: TargetState
+    ) -> None:
+        """One ERP call for the objects a change last synced; what a person keeps stays."""
         records = [obj.record for obj, _ in group]
         keep = {
             (obj.synced.kind, obj.synced.key): sorted(
@@ -185,7 +190,7 @@ class _Plant:
             )
             for obj, drift in group
         }
-        steps = heal_steps(change, self.plant, records, self._live, keep, self.rules)
+        steps = heal_steps(change, self.plant, records, live, keep, self.rules)
         ref = ChangeRef(change, self.plant, f"reconcile:{group[0][0].synced.job}")
         postings = self.target.apply(ref, steps) if steps else []
         drift = [d for _, found in group for d in found]

@@ -15,6 +15,8 @@ PostgreSQL (`postgresql+psycopg://…`): READ COMMITTED; the store locks rows wi
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +82,22 @@ def _sqlite_engine(url: sa.URL, busy_timeout: float) -> sa.Engine:
     return engine
 
 
+def _enable_wal(cursor: Any, attempts: int = 50) -> None:
+    """WAL is a property of the file, set once. Switching to it takes an exclusive lock that
+    SQLite does not wait for (busy_timeout does not apply), so processes opening a new file at
+    the same moment may be refused: retry briefly; whoever wins, the file ends up in WAL."""
+    for attempt in range(attempts):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+
+
 def _install_sqlite_hooks(engine: sa.Engine, busy_timeout: float, *, wal: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -88,7 +106,7 @@ def _install_sqlite_hooks(engine: sa.Engine, busy_timeout: float, *, wal: bool) 
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             if wal:
-                cursor.execute("PRAGMA journal_mode = WAL")
+                _enable_wal(cursor)
             cursor.execute("PRAGMA synchronous = FULL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:

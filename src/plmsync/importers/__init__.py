@@ -1,0 +1,1 @@
+"""File importers: turn PLM/EDA exports (CSV/TSV BOMs, KiCad BOMs) into change packages."""

@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DEMO_DIR ?= demo-workspace
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint typecheck bench schema docs clean
+.PHONY: demo test lint typecheck bench bench-diff schema docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --out docs/benchmarks.md
+
+bench-diff: $(STAMP)
+	$(BIN)/python -m bench.diff_bench
 
 schema: $(STAMP)
 	$(BIN)/plmsync schema > schemas/change-package.v1.json

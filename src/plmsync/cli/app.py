@@ -12,7 +12,13 @@ from typing import Annotated
 import typer
 
 from plmsync.bootstrap import build_pipeline, close_targets
-from plmsync.cli import api_commands, engine_commands, generate_command, governance_commands
+from plmsync.cli import (
+    api_commands,
+    engine_commands,
+    generate_command,
+    governance_commands,
+    import_command,
+)
 from plmsync.cli.catalogue_doc import catalogue_markdown
 from plmsync.cli.common import EXIT_FAILED, ConfigOption, console, handled
 from plmsync.cli.engine_commands import opened
@@ -130,6 +136,7 @@ engine_commands.register(app)  # worker, status, audit, activate, dead …
 governance_commands.register(app)  # review, reconcile
 api_commands.register(app)  # serve, openapi, clients …
 app.add_typer(generate_command.generate_app)  # generate release|eco
+app.command("import")(import_command.import_command)
 
 
 def main() -> None:

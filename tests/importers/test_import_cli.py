@@ -1,0 +1,58 @@
+"""`plmsync import` end to end on real HackRF files: the package it writes reads back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from plmsync.cli.app import app
+from plmsync.pipeline.fetch import read_package
+from tests.importers.conftest import GROUPED_2016, REV_2013
+
+runner = CliRunner()
+
+
+def test_import_grouped_kicad_bom_to_a_file(hackrf: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pkg.json"
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            str(hackrf / GROUPED_2016),
+            "--format",
+            "kicad",
+            "--item",
+            "HACKRF-ONE",
+            "--revision",
+            "R6",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    _, package = read_package(out)
+    assert (package.boms[0].item, package.boms[0].revision) == ("HACKRF-ONE", "R6")
+    # 65 grouped lines → 65 parts plus the parent; quantities sum to 300 (see test_hackrf_boms).
+    assert len(package.items) == 66
+    assert sum(line.quantity for line in package.boms[0].lines) == 300
+
+
+def test_import_with_a_yaml_mapping_to_stdout(hackrf: Path, tmp_path: Path) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "description: Field3\nsources:\n  - {manufacturer: Field1, mpn: Field2}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["import", str(hackrf / REV_2013), "--mapping", str(mapping)])
+    assert result.exit_code == 0, result.output
+    assert '"component": "GRM1555C1H330JA01D"' in result.output
+    assert '"item": "hackrf-one-bom_2013-12-23_934303d3"' in result.output
+
+
+def test_a_file_without_a_header_is_rejected(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2,3\n4,5,6\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(bad)])
+    assert result.exit_code == 2
+    assert "no header row" in result.output

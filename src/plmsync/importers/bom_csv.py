@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from plmsync.importers.mapping import ColumnMapping, Columns, resolve
-from plmsync.importers.sniff import decode, find_header, sniff_delimiter
+from plmsync.importers.sniff import decode, find_header, realign_header, sniff_delimiter
 
 _DASHES = dict.fromkeys(map(ord, "\u2212\u2010\u2011\u2012\u2013\u2014\ufe63\uff0d"), "-")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\x00-\x1f\x7f]")
@@ -108,7 +108,8 @@ def read_bom(data: bytes, mapping: ColumnMapping | None = None) -> ParsedBom:
     delimiter = sniff_delimiter(text)
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     header_index = find_header(rows)
-    cols = resolve(rows[header_index], mapping or ColumnMapping())
+    header = realign_header(rows[header_index], rows[header_index + 1 :])
+    cols = resolve(header, mapping or ColumnMapping())
     if cols.designators is None and cols.quantity is None:
         raise ValueError("the header has neither a designator nor a quantity column")
     entries: dict[str, BomEntry] = {}

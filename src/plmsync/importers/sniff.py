@@ -97,3 +97,23 @@ def find_header(rows: Iterable[Sequence[str]], limit: int = 60) -> int:
     if best_score < 2:
         raise ValueError("no header row found (expected column names such as Ref, Qty, Value)")
     return best_index
+
+
+def realign_header(header: Sequence[str], data: Sequence[Sequence[str]]) -> list[str]:
+    """Undo a header shifted against its data (KiCad exports with an unnamed extra column).
+
+    When the header ends in blank names while the data fills those columns, the first named
+    column whose data is blank in every row is taken to be the unnamed one: a blank name is
+    inserted there and one trailing blank name dropped. Otherwise the header is unchanged.
+    """
+    names = list(header)
+    rows = [row for row in data if any(cell.strip() for cell in row)]
+    if not rows or not names or names[-1].strip():
+        return names
+    last = len(names) - 1
+    if not any(len(row) > last and row[last].strip() for row in rows):
+        return names
+    for index, name in enumerate(names[:last]):
+        if name.strip() and all(len(row) <= index or not row[index].strip() for row in rows):
+            return [*names[:index], "", *names[index:last]]
+    return names

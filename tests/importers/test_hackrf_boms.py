@@ -8,7 +8,8 @@ designators per row, distinct manufacturer part numbers — or the value where a
 - 2016-07-07 KiCad grouped (`,`): 65 lines, Qty column sums to 300, 65 distinct part numbers
 - 2018-03-14 kitspace TSV: 65 lines, 300 designators, 65 first MPNs, one line with a second MPN
   (Würth 885012105013 beside Taiyo Yuden LMK105BJ225MV-F) → 66 sources
-- 2013 → 2014: 9 designators added, 1 removed, 31 moved to a different part
+- 2013 → 2014: 9 designators added, 1 removed, 31 moved to a different part; as lines
+  (find numbers kept from 2013): 4 parts added, 3 removed, 9 with other designators
 """
 
 from __future__ import annotations
@@ -131,3 +132,47 @@ def test_every_designator_once_and_the_diff_names_moves(hackrf: Path) -> None:
     touched_before = {r for c in changes if c.before for r in c.before.reference_designators}
     assert added | moved <= touched_after
     assert removed | moved <= touched_before
+
+
+def test_with_previous_find_numbers_the_plan_lists_exactly_the_changed_lines(
+    hackrf: Path,
+) -> None:
+    old_pkg = _import(hackrf / REV_2013, "2013-12-23", PER_DESIGNATOR)
+    content = (hackrf / REV_2014).read_bytes()
+    new_pkg = build_package(
+        read_bom(content, PER_DESIGNATOR),
+        item="HACKRF-ONE",
+        revision="2014-03-16",
+        content=content,
+        emitted_at=AT,
+        previous=old_pkg,
+    )
+
+    # Independently: part → designators straight from each file.
+    def parts(owner: dict[str, str]) -> dict[str, frozenset[str]]:
+        grouped: dict[str, set[str]] = {}
+        for ref, part in owner.items():
+            grouped.setdefault(part, set()).add(ref)
+        return {part: frozenset(refs) for part, refs in grouped.items()}
+
+    raw_old = parts(_raw_owner(hackrf / REV_2013))
+    raw_new = parts(_raw_owner(hackrf / REV_2014))
+    plant = PlantContext("P1")
+    before = derive(old_pkg, plant).boms["HACKRF-ONE"]
+    after = derive(new_pkg, plant).boms["HACKRF-ONE"]
+    assert isinstance(before, BomRecord) and isinstance(after, BomRecord)
+    changes = line_changes(before.lines, after.lines)
+
+    def components(kind: str) -> set[str]:
+        lines = [c.after or c.before for c in changes if c.change == kind]
+        return {line.component for line in lines if line is not None}
+
+    # By hand: 4 parts added (10103592-0001LF, 73251-2121, AO3407A, BRL1608T100M), 3 removed
+    # (10103594-0001LF, BRL1608T1R0M, CONSMA003.062), 9 kept with other designators.
+    assert (len(components("added")), len(components("removed"))) == (4, 3)
+    assert len(components("changed")) == 9
+    assert components("added") == set(raw_new) - set(raw_old)
+    assert components("removed") == set(raw_old) - set(raw_new)
+    assert components("changed") == {
+        p for p in set(raw_old) & set(raw_new) if raw_old[p] != raw_new[p]
+    }

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from plmsync.cli.app import app
 from plmsync.pipeline.fetch import read_package
-from tests.importers.conftest import GROUPED_2016, REV_2013
+from tests.importers.conftest import GROUPED_2016, REV_2013, REV_2014
 
 runner = CliRunner()
 
@@ -56,3 +56,33 @@ def test_a_file_without_a_header_is_rejected(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(bad)])
     assert result.exit_code == 2
     assert "no header row" in result.output
+
+
+def test_previous_package_keeps_find_numbers(hackrf: Path, tmp_path: Path) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("sources:\n  - {manufacturer: Field1, mpn: Field2}\n", encoding="utf-8")
+    first, second = tmp_path / "r1.json", tmp_path / "r2.json"
+    common = ["--mapping", str(mapping), "--item", "HACKRF-ONE", "--revision"]
+    result = runner.invoke(app, ["import", str(hackrf / REV_2013), *common, "A", "-o", str(first)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            str(hackrf / REV_2014),
+            *common,
+            "B",
+            "--previous",
+            str(first),
+            "-o",
+            str(second),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    old, new = (
+        {line.component: line.find_number for line in read_package(p)[1].boms[0].lines}
+        for p in (first, second)
+    )
+    assert all(new[part] == number for part, number in old.items() if part in new)
+    # The 4 parts new in 2014 (see test_hackrf_boms) are numbered after 2013's 136 lines.
+    assert sorted(n for part, n in new.items() if part not in old) == [1370, 1380, 1390, 1400]

@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 
-from plmsync.cli.common import EXIT_INVALID, err_console
+from plmsync.cli.common import EXIT_INVALID, err_console, handled
 from plmsync.importers.bom_csv import read_bom
 from plmsync.importers.mapping import ColumnMapping
 from plmsync.importers.package import build_package
+from plmsync.pipeline.fetch import read_package
 
 
 class ImportFormat(StrEnum):
@@ -33,6 +34,14 @@ def import_command(
         str | None, typer.Option("--item", help="Parent item number (default: file name).")
     ] = None,
     revision: Annotated[str, typer.Option("--revision", help="Parent revision.")] = "-",
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous",
+            help="Earlier package of this BOM: its find numbers are kept.",
+            exists=True,
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
@@ -42,6 +51,8 @@ def import_command(
     # its title block is skipped by header detection, so --format only documents intent today.
     del file_format
     content = file.read_bytes()
+    with handled():  # a rejected --previous package is reported like any other
+        earlier = read_package(previous)[1] if previous else None
     try:
         columns = ColumnMapping.load(mapping) if mapping else ColumnMapping()
         parsed = read_bom(content, columns)
@@ -51,6 +62,7 @@ def import_command(
             revision=revision,
             content=content,
             filename=file.name,
+            previous=earlier,
         )
     except ValueError as error:
         err_console.print(f"[bold red]Cannot import {file.name}[/]: {error}")

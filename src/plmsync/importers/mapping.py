@@ -51,7 +51,12 @@ class ColumnMapping(BaseModel):
 
     @classmethod
     def load(cls, path: Path) -> ColumnMapping:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"mapping {path.name} is not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"mapping {path.name} must be a YAML mapping of field: columns")
         for key, value in list(data.items()):
             if isinstance(value, str):
                 data[key] = (value,)

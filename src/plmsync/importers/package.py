@@ -54,6 +54,23 @@ def _sources(entry: BomEntry) -> list[ItemSourcing]:
     ]
 
 
+def find_numbers(components: list[str], previous: ChangePackage | None = None) -> list[int]:
+    """10, 20, … in file order; with `previous`, a component keeps its earlier find number and
+    new components count on from the highest one, so a revision diff (matched by find number)
+    shows only the parts that really came, went or changed."""
+    if previous is None or not previous.boms:
+        return [10 * (index + 1) for index in range(len(components))]
+    known = {line.component: line.find_number for line in previous.boms[0].lines}
+    top = max(known.values(), default=0)
+    numbers: list[int] = []
+    for component in components:
+        if component not in known:
+            top += 10
+            known[component] = top
+        numbers.append(known[component])
+    return numbers
+
+
 def build_package(
     bom: ParsedBom,
     *,
@@ -62,18 +79,20 @@ def build_package(
     content: bytes,
     filename: str = "",
     emitted_at: dt.datetime | None = None,
+    previous: ChangePackage | None = None,
 ) -> ChangePackage:
-    """Find numbers are 10, 20, … in file order; the event id is the content's hash."""
+    """The event id is the content's hash; see `find_numbers` for line numbering."""
     digest = hashlib.sha256(content).hexdigest()[:16]
+    numbers = find_numbers([entry.number for entry in bom.entries], previous)
     lines = tuple(
         BomLine(
-            find_number=10 * (index + 1),
+            find_number=number,
             component=entry.number,
             quantity=entry.quantity,
             uom=UOM,
             reference_designators=tuple(entry.designators),
         )
-        for index, entry in enumerate(bom.entries)
+        for number, entry in zip(numbers, bom.entries, strict=True)
     )
     parent = Item(
         number=item,

@@ -26,7 +26,13 @@ from plmsync.importers.mapping import ColumnMapping, SourcePair
 from plmsync.importers.package import build_package
 from plmsync.pipeline.derive import PlantContext, derive
 from plmsync.pipeline.diff import line_changes
-from tests.importers.conftest import GROUPED_2016, MULTI_MPN_2018, REV_2013, REV_2014
+from tests.importers.conftest import (
+    GROUPED_2016,
+    KICAD_2020,
+    MULTI_MPN_2018,
+    REV_2013,
+    REV_2014,
+)
 
 # The per-designator exports name their columns Field1..Field8: say which is which.
 PER_DESIGNATOR = ColumnMapping(
@@ -176,3 +182,20 @@ def test_with_previous_find_numbers_the_plan_lists_exactly_the_changed_lines(
     assert components("changed") == {
         p for p in set(raw_old) & set(raw_new) if raw_old[p] != raw_new[p]
     }
+
+
+def test_format_is_detected_from_the_content_and_recorded(hackrf: Path) -> None:
+    detected = {
+        name: read_bom((hackrf / name).read_bytes()).format
+        for name in (REV_2013, GROUPED_2016, MULTI_MPN_2018, KICAD_2020)
+    }
+    # eeschema's Field1…, Reference(s)/LibPart, and the 2020 title block are KiCad; the
+    # kitspace TSV is plain.
+    assert detected == {
+        REV_2013: "kicad",
+        GROUPED_2016: "kicad",
+        MULTI_MPN_2018: "csv",
+        KICAD_2020: "kicad",
+    }
+    source = _import(hackrf / MULTI_MPN_2018, "2018").source.model_dump()
+    assert (source["format"], source["delimiter"], source["encoding"]) == ("csv", "\t", "utf-8")

@@ -33,6 +33,7 @@ def test_import_grouped_kicad_bom_to_a_file(hackrf: Path, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     _, package = read_package(out)
     assert (package.boms[0].item, package.boms[0].revision) == ("HACKRF-ONE", "R6")
+    assert package.source.model_dump()["format"] == "kicad"
     # 65 grouped lines → 65 parts plus the parent; quantities sum to 300 (see test_hackrf_boms).
     assert len(package.items) == 66
     assert sum(line.quantity for line in package.boms[0].lines) == 300

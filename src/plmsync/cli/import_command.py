@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -48,14 +49,16 @@ def import_command(
 ) -> None:
     """Turn a BOM export into a change package: one parent item, one part per distinct part."""
     # csv and kicad share one reader: KiCad's column names are among the mapping's defaults and
-    # its title block is skipped by header detection, so --format only documents intent today.
-    del file_format
+    # its title block is skipped by header detection. The format (given, else detected from the
+    # content) is recorded in the package's source.
     content = file.read_bytes()
     with handled():  # a rejected --previous package is reported like any other
         earlier = read_package(previous)[1] if previous else None
     try:
         columns = ColumnMapping.load(mapping) if mapping else ColumnMapping()
         parsed = read_bom(content, columns)
+        if file_format is not None:
+            parsed = replace(parsed, format=file_format.value)
         package = build_package(
             parsed,
             item=item or file.stem,

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from plmsync.importers.mapping import ColumnMapping, Columns, resolve
-from plmsync.importers.sniff import decode, find_header, realign_header, sniff_delimiter
+from plmsync.importers.sniff import (
+    decode,
+    detect_format,
+    find_header,
+    realign_header,
+    sniff_delimiter,
+)
 
 _DASHES = dict.fromkeys(map(ord, "\u2212\u2010\u2011\u2012\u2013\u2014\ufe63\uff0d"), "-")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\x00-\x1f\x7f]")
@@ -57,6 +63,7 @@ class ParsedBom:
     header_row: int
     data_rows: int
     entries: tuple[BomEntry, ...]
+    format: str = "csv"
 
 
 def _cell(row: Sequence[str], index: int | None) -> str:
@@ -125,4 +132,11 @@ def read_bom(data: bytes, mapping: ColumnMapping | None = None) -> ParsedBom:
             _merge(entries[entry.number], entry)
         else:
             entries[entry.number] = entry
-    return ParsedBom(encoding, delimiter, header_index, data_rows, tuple(entries.values()))
+    return ParsedBom(
+        encoding,
+        delimiter,
+        header_index,
+        data_rows,
+        tuple(entries.values()),
+        detect_format(rows, header_index),
+    )

@@ -109,6 +109,12 @@ def build_package(
             system="file-import",
             event_id=f"{filename or 'bom'}:{digest}",
             emitted_at=emitted_at or dt.datetime.now(dt.UTC),
+            # Provenance (EventSource keeps extra keys): how the file was read.
+            file=filename,
+            format=bom.format,
+            encoding=bom.encoding,
+            delimiter=bom.delimiter,
+            header_row=bom.header_row,
         ),
         change=Change(
             number=f"IMPORT-{item}-{revision}",

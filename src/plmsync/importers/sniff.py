@@ -117,3 +117,17 @@ def realign_header(header: Sequence[str], data: Sequence[Sequence[str]]) -> list
         if name.strip() and all(len(row) <= index or not row[index].strip() for row in rows):
             return [*names[:index], "", *names[index:last]]
     return names
+
+
+_KICAD_HEADER = re.compile(r"^(reference\(s\)|libpart|field\d+)$")
+_KICAD_PREAMBLE = frozenset({"generated", "total parts", "total unique parts", "title"})
+
+
+def detect_format(rows: Sequence[Sequence[str]], header_index: int) -> str:
+    """ "kicad" for KiCad BOM exports (eeschema's Field1…, Reference(s)/LibPart, or the title
+    block with Generated / Total Parts), otherwise "csv"."""
+    header = [normalise_header(cell) for cell in rows[header_index]]
+    if any(_KICAD_HEADER.match(cell) for cell in header):
+        return "kicad"
+    preamble = {normalise_header(row[0]) for row in rows[:header_index] if row}
+    return "kicad" if len(preamble & _KICAD_PREAMBLE) >= 2 else "csv"

@@ -7,8 +7,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from plmsync.cli.app import app
+from plmsync.config import DEFAULT_UNITS
 from plmsync.pipeline.fetch import read_package
-from tests.importers.conftest import GROUPED_2016, REV_2013, REV_2014
+from plmsync.pipeline.validate import ValidationContext, validate
+from tests.importers.conftest import GROUPED_2016, KICAD_2020, REV_2013, REV_2014
 
 runner = CliRunner()
 
@@ -87,3 +89,15 @@ def test_previous_package_keeps_find_numbers(hackrf: Path, tmp_path: Path) -> No
     assert all(new[part] == number for part, number in old.items() if part in new)
     # The 4 parts new in 2014 (see test_hackrf_boms) are numbered after 2013's 136 lines.
     assert sorted(n for part, n in new.items() if part not in old) == [1370, 1380, 1390, 1400]
+
+
+def test_with_a_plant_the_imported_package_passes_validation(hackrf: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pkg.json"
+    args = ["import", str(hackrf / KICAD_2020), "--item", "HACKRF-ONE", "-p", "US01", "-o"]
+    result = runner.invoke(app, [*args, str(out)])
+    assert result.exit_code == 0, result.output
+    _, package = read_package(out)
+    assert package.plant_codes == ("US01",)
+    units = {code: unit.category for code, unit in DEFAULT_UNITS.items()}
+    context = ValidationContext(plants=frozenset({"US01"}), unit_categories=units)
+    assert validate(package, context) == []

@@ -43,6 +43,12 @@ def import_command(
             exists=True,
         ),
     ] = None,
+    plant: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--plant", "-p", help="Plant the change is for, effective today (repeatable)."
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
@@ -66,6 +72,7 @@ def import_command(
             content=content,
             filename=file.name,
             previous=earlier,
+            plants=tuple(plant or ()),
         )
     except ValueError as error:
         err_console.print(f"[bold red]Cannot import {file.name}[/]: {error}")

@@ -18,6 +18,7 @@ from plmsync.domain.package import (
     ItemType,
     LifecycleState,
     MakeBuy,
+    PlantEffectivity,
 )
 from plmsync.importers.bom_csv import BomEntry, ParsedBom
 
@@ -80,9 +81,11 @@ def build_package(
     filename: str = "",
     emitted_at: dt.datetime | None = None,
     previous: ChangePackage | None = None,
+    plants: tuple[str, ...] = (),
 ) -> ChangePackage:
     """The event id is the content's hash; see `find_numbers` for line numbering."""
     digest = hashlib.sha256(content).hexdigest()[:16]
+    emitted_at = emitted_at or dt.datetime.now(dt.UTC)
     numbers = find_numbers([entry.number for entry in bom.entries], previous)
     lines = tuple(
         BomLine(
@@ -108,7 +111,7 @@ def build_package(
         source=EventSource(
             system="file-import",
             event_id=f"{filename or 'bom'}:{digest}",
-            emitted_at=emitted_at or dt.datetime.now(dt.UTC),
+            emitted_at=emitted_at,
             # Provenance (EventSource keeps extra keys): how the file was read.
             file=filename,
             format=bom.format,
@@ -121,6 +124,9 @@ def build_package(
             kind=ChangeKind.RELEASE,
             state=ChangeState.RELEASED,
             title=f"Imported BOM {filename}".strip(),
+            plants=tuple(
+                PlantEffectivity(plant=code, effective_from=emitted_at.date()) for code in plants
+            ),
         ),
         items=(parent, *(_component(e) for e in bom.entries)),
         boms=(Bom(item=item, revision=revision, lines=lines),),

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from plmsync.config_errors import Loc, describe
 from plmsync.domain.errors import ConfigError
 from plmsync.domain.rules import RuleError, Rules
+from plmsync.domain.sla import SlaPolicy
 
 DEFAULT_CONFIG = Path("plmsync.yaml")
 
@@ -35,9 +36,7 @@ class TrytonTarget(_Config):
     kind: Literal["tryton"] = "tryton"
     database: str = Field(description="SQLite file (relative to the workspace) or PostgreSQL db.")
     backend: Literal["sqlite", "postgresql"] = "sqlite"
-    uri: str | None = Field(
-        default=None, description="postgresql://… for the postgresql backend."
-    )
+    uri: str | None = Field(default=None, description="postgresql://… for the postgresql backend.")
     xmlrpc_url: str | None = Field(
         default=None, description="Reach a running trytond over XML-RPC instead of in-process."
     )
@@ -153,6 +152,57 @@ class ApiConfig(_Config):
     max_body_bytes: int = Field(
         default=10 * MEBIBYTE, ge=1024, description="Larger request bodies get 413."
     )
+    session_hours: float = Field(
+        default=8, gt=0, le=24, description="A dashboard sign-in lasts this long (one shift)."
+    )
+
+
+class BrokerConfig(_Config):
+    """RabbitMQ: PLM events come in on a quorum queue; plmsync's own events go out on a topic
+    exchange. The password is named by environment variable, never written here."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=5672, ge=1, le=65535)
+    virtual_host: str = "/"
+    user: str = "guest"
+    password_env: str | None = Field(
+        default=None,
+        description="Environment variable holding the password (unset: RabbitMQ's local "
+        "`guest` account, which only accepts connections from localhost).",
+    )
+    queue: str = Field(default="plmsync.changes", description="Quorum queue of PLM events.")
+    dead_letter_exchange: str = "plmsync.changes.dlx"
+    dead_letter_queue: str = "plmsync.changes.dead"
+    delivery_limit: int = Field(
+        default=5, ge=1, description="Deliveries before RabbitMQ dead-letters a message."
+    )
+    prefetch: int = Field(default=10, ge=1, description="Unacknowledged messages in flight.")
+    events_exchange: str = Field(
+        default="plmsync.events", description="Topic exchange of outbound CloudEvents."
+    )
+
+
+class WebhookSubscription(_Config):
+    """A subscriber to plmsync's events, signed per Standard Webhooks."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Stable: deliveries track it.")
+    url: str
+    secret_env: str = Field(description="Environment variable holding the whsec_… secret.")
+
+
+class OutboundConfig(_Config):
+    """The outbox relay: CloudEvents to the broker's exchange (when `broker:` is set) and to
+    every subscribed webhook; a webhook that keeps failing an event dead-letters it."""
+
+    source: str = Field(default="urn:plmsync", description="CloudEvents `source` attribute.")
+    webhooks: list[WebhookSubscription] = Field(default_factory=list)
+    max_attempts: int = Field(default=8, ge=1, description="Webhook attempts per event.")
+    backoff_base_seconds: float = Field(default=2.0, ge=0)
+    backoff_max_seconds: float = Field(default=600.0, ge=0)
+    timeout_seconds: float = Field(default=10.0, gt=0, description="Per webhook request.")
+    relay_every_seconds: float | None = Field(
+        default=None, gt=0, description="The worker relays the outbox this often (off: null)."
+    )
 
 
 class WorkspaceConfig(_Config):
@@ -162,7 +212,10 @@ class WorkspaceConfig(_Config):
     units: dict[str, UnitMapping] = Field(default_factory=lambda: dict(DEFAULT_UNITS))
     engine: EngineConfig = Field(default_factory=EngineConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
+    broker: BrokerConfig | None = None
+    outbound: OutboundConfig = Field(default_factory=OutboundConfig)
     rules: Rules = Rules()
+    sla: SlaPolicy = Field(default_factory=SlaPolicy)
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @model_validator(mode="after")

@@ -14,6 +14,7 @@ import typer
 from plmsync.bootstrap import build_pipeline, close_targets
 from plmsync.cli import (
     api_commands,
+    broker_commands,
     engine_commands,
     generate_command,
     governance_commands,
@@ -135,6 +136,7 @@ def _pipeline(config: Path) -> Iterator[Pipeline]:
 engine_commands.register(app)  # worker, status, audit, activate, dead …
 governance_commands.register(app)  # review, reconcile
 api_commands.register(app)  # serve, openapi, clients …
+broker_commands.register(app)  # consume, relay, outbox
 app.add_typer(generate_command.generate_app)  # generate release|eco
 app.command("import")(import_command.import_command)
 

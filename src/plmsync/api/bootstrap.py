@@ -13,11 +13,14 @@ from collections.abc import Mapping
 from plmsync.api.clients import ClientRegistry, ScryptHasher
 from plmsync.api.ratelimit import RateLimiter
 from plmsync.api.services import ApiServices
-from plmsync.api.tokens import TokenIssuer, signing_key
+from plmsync.api.tokens import SESSION_AUDIENCE, TokenIssuer, signing_key
 from plmsync.api.webhooks import WebhookVerifier, webhook_secrets
 from plmsync.bootstrap import build_engine
 from plmsync.config import WorkspaceConfig
+from plmsync.domain.errors import ConfigError
 from plmsync.engine.clock import Clock
+from plmsync.engine.sla_watch import BreachListener, SlaWatch
+from plmsync.observability.breach_webhook import BreachWebhook
 from plmsync.observability.metrics import Metrics
 from plmsync.persistence.clients import SqlClientStore
 from plmsync.ports.reviews import ReviewQueue
@@ -42,6 +45,7 @@ def build_services(
     metrics = Metrics()
     engine = build_engine(config, wrap_target=metrics.timed, clock=clock)
     metrics.watch(engine.store, engine.clock.now)
+    metrics.watch_kpis(engine.store, config.sla, engine.clock.now)
     store = open_clients(config)
     return ApiServices(
         config=config,
@@ -52,8 +56,29 @@ def build_services(
         deliveries=store,
         metrics=metrics,
         limiter=RateLimiter(api.rate_limit_per_second, api.rate_limit_burst),
+        sla=SlaWatch(
+            engine.store, config.sla, engine.clock, breach_listeners(config, metrics, env)
+        ),
+        sessions=TokenIssuer(key, dt.timedelta(hours=api.session_hours), audience=SESSION_AUDIENCE),
         reviews=reviews or engine.reviews,
     )
+
+
+def breach_listeners(
+    config: WorkspaceConfig, metrics: Metrics, env: Mapping[str, str]
+) -> list[BreachListener]:
+    """The metric always; the outbound webhook when `sla.breach_webhook_url` is set."""
+    listeners: list[BreachListener] = [metrics.breached]
+    sla = config.sla
+    if sla.breach_webhook_url:
+        secret = env.get(sla.breach_webhook_secret_env or "", "")
+        if not secret:
+            raise ConfigError(
+                "sla.breach_webhook_url is set but its secret is not",
+                remedy="Set sla.breach_webhook_secret_env and export that variable (whsec_…).",
+            )
+        listeners.append(BreachWebhook(sla.breach_webhook_url, secret))
+    return listeners
 
 
 def close_services(services: ApiServices) -> None:

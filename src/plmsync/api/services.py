@@ -12,6 +12,7 @@ from plmsync.api.tokens import TokenIssuer
 from plmsync.api.webhooks import WebhookVerifier
 from plmsync.config import WorkspaceConfig
 from plmsync.engine.service import Engine
+from plmsync.engine.sla_watch import SlaWatch
 from plmsync.observability.metrics import Metrics
 from plmsync.ports.clients import DeliveryLog
 from plmsync.ports.reviews import NoReviews, ReviewQueue
@@ -32,5 +33,7 @@ class ApiServices:
     deliveries: DeliveryLog
     metrics: Metrics
     limiter: RateLimiter
+    sla: SlaWatch
+    sessions: TokenIssuer  # dashboard sign-ins (their own audience: not API bearer tokens)
     reviews: ReviewQueue = field(default_factory=NoReviews)
     now: Callable[[], dt.datetime] = wall_clock

@@ -9,6 +9,8 @@ one load balancer must share the key: set the environment variable there.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import os
 import secrets
 import stat
@@ -23,6 +25,7 @@ from plmsync.domain.errors import ConfigError
 
 ISSUER = "plmsync"
 AUDIENCE = "plmsync-api"
+SESSION_AUDIENCE = "plmsync-dashboard"  # a sign-in cookie is not a bearer token, and back
 MIN_KEY_BYTES = 32
 KEY_FILE = "api-signing.key"
 
@@ -32,6 +35,7 @@ class Claims:
     client: str
     scopes: tuple[str, ...]
     expires_at: dt.datetime
+    token_id: str = ""
 
 
 class InvalidToken(Exception):
@@ -39,16 +43,17 @@ class InvalidToken(Exception):
 
 
 class TokenIssuer:
-    def __init__(self, key: bytes, ttl: dt.timedelta):
+    def __init__(self, key: bytes, ttl: dt.timedelta, *, audience: str = AUDIENCE):
         if len(key) < MIN_KEY_BYTES:
             raise ConfigError(f"the token signing key must have {MIN_KEY_BYTES}+ bytes")
         self._key = key
         self.ttl = ttl
+        self.audience = audience
 
     def issue(self, client: str, scopes: tuple[str, ...], now: dt.datetime) -> str:
         claims = {
             "iss": ISSUER,
-            "aud": AUDIENCE,
+            "aud": self.audience,
             "sub": client,
             "scope": " ".join(scopes),
             "iat": int(now.timestamp()),
@@ -63,14 +68,19 @@ class TokenIssuer:
                 token,
                 self._key,
                 algorithms=["HS256"],
-                audience=AUDIENCE,
+                audience=self.audience,
                 issuer=ISSUER,
                 options={"require": ["exp", "iat", "sub", "aud", "iss"]},
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from None
         expires = dt.datetime.fromtimestamp(claims["exp"], dt.UTC)
-        return Claims(str(claims["sub"]), tuple(str(claims.get("scope", "")).split()), expires)
+        scopes = tuple(str(claims.get("scope", "")).split())
+        return Claims(str(claims["sub"]), scopes, expires, str(claims.get("jti", "")))
+
+    def keyed_digest(self, text: str) -> str:
+        """An HMAC of `text` under the signing key (the dashboard's CSRF tokens)."""
+        return hmac.new(self._key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def signing_key(env_name: str | None, state_dir: Path, env: Mapping[str, str]) -> bytes:

@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 from plmsync.connectors.erp.tryton import errors as tryton_errors
-from plmsync.domain import errors
 from plmsync.domain.issues import CATALOGUE
-
-_ERROR_CLASSES = (
-    errors.ConfigError,
-    errors.PackageRejected,
-    errors.ValidationFailed,
-    errors.TransientError,
-    errors.RateLimited,
-    errors.AuthError,
-    errors.RejectedError,
-)
+from plmsync.importers import refusals
+from plmsync.remedies import ERROR_CLASSES
 
 
 def catalogue_markdown() -> str:
@@ -36,8 +27,13 @@ def catalogue_markdown() -> str:
             f"| `{rule.code}` | {rule.severity} | {rule.title} | {rule.remedy} | {rule.owner} |"
         )
     lines += ["", "## Errors while running", "", "| Code | Class | What to do |", "|---|---|---|"]
-    for cls in _ERROR_CLASSES:
+    for cls in ERROR_CLASSES:
         lines.append(f"| `{cls.code}` | {cls.__name__} | {cls.remedy} |")
+    lines += ["", "## Files refused by `plmsync import`", "",
+              "Raised as `ImportRejected`; nothing is written.", "",
+              "| Code | What to do |", "|---|---|"]
+    for code, remedy in sorted(refusals.REMEDIES.items()):
+        lines.append(f"| `{code}` | {remedy} |")
     lines += ["", "## Refusals by the Tryton ERP", "",
               "Raised as `RejectedError` (dead letter; replay after the fix).", "",
               "| Code | What to do |", "|---|---|"]

@@ -76,14 +76,16 @@ class Engine:
         listener: Listener | None = None,
         *,
         scheduled: bool = False,
+        chores: Sequence[Callable[[], None]] = (),
     ) -> list[Worker]:
         """`count` workers (default: the configured threads) sharing one stop signal; with
-        `scheduled`, also the configured chores (reconcile) — for long-running workers."""
+        `scheduled`, also the configured chores (reconcile) — for long-running workers — and
+        the caller's own `chores` (the service's SLA watch)."""
         executor = Executor(
             self.store, self.pipeline, self.settings, self.clock, rng=self.rng, listener=listener
         )
         number = count or self.settings.threads
-        chores = self._chores() if scheduled else []
+        chores = [*(self._chores() if scheduled else []), *chores]
         return [
             Worker(
                 self.store,
@@ -111,10 +113,12 @@ class Engine:
         threads: int | None = None,
         listener: Listener | None = None,
         scheduled: bool = False,
+        chores: Sequence[Callable[[], None]] = (),
     ) -> int:
         """Work (embedded, on threads) until `until()` holds or `stop()` is called. A stop
         is final for this engine, even one signalled before `run` began."""
-        return run_threads(self.workers(threads, listener, scheduled=scheduled), until)
+        workers = self.workers(threads, listener, scheduled=scheduled, chores=chores)
+        return run_threads(workers, until)
 
     def run_until_idle(
         self, *, threads: int | None = None, listener: Listener | None = None

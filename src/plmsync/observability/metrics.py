@@ -11,7 +11,13 @@ Trouble:
     plmsync_queue_depth{state}              queued / retrying / running / staged / waiting_review
     plmsync_queue_lag_seconds               age of the oldest job that is due and not running
     plmsync_erp_call_seconds{target,operation}  latency of every ERP call
-    plmsync_sla_breaches_total{kind,priority}   placeholder until SLA tracking lands
+    plmsync_sla_breaches_total{kind,priority}   breaches raised (engine/sla_watch.py)
+KPIs (read at scrape time, domain/kpis.py):
+    plmsync_deployment_latency_hours{plant,quantile}  approval → in use, p50 / p90
+    plmsync_first_pass_ratio                changes in at a plant in one go, nobody involved
+    plmsync_touchpoints_per_change          reviews + replays + manual activations
+    plmsync_in_use_last_24h                 changes put in use per plant in the last day
+    plmsync_sla_overdue                     plants waiting past their SLA threshold now
 
 The engine reports through `listener` (its `Listener`) and the ERP adapters are wrapped by
 `timed` (a `bootstrap.TargetWrapper`); the gauges read the store when scraped.
@@ -26,7 +32,10 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from plmsync.domain.kpis import kpis
+from plmsync.domain.sla import Breach, SlaPolicy, breaches
 from plmsync.engine.executor import JobReport, Outcome, Planned
+from plmsync.engine.facts import FactReader
 from plmsync.engine.failure import Failure
 from plmsync.engine.model import Job, JobState
 from plmsync.observability.timed_erp import TimedErp
@@ -64,7 +73,7 @@ class Metrics:
         )
         self.sla_breaches = Counter(
             "plmsync_sla_breaches",
-            "Changes past their SLA threshold (placeholder: SLA tracking is not built yet)",
+            "Plants that went past a change's SLA threshold (raised once each)",
             ["kind", "priority"],
             registry=r,
         )
@@ -86,6 +95,16 @@ class Metrics:
     def watch(self, store: JobStore, now: Callable[[], dt.datetime]) -> None:
         """Gauges read from the store at each scrape: dead letters, queue depth and lag."""
         self.registry.register(StoreGauges(store, now))
+
+    def watch_kpis(
+        self, store: JobStore, policy: SlaPolicy, now: Callable[[], dt.datetime]
+    ) -> None:
+        """KPI gauges computed from the store at each scrape."""
+        self.registry.register(KpiGauges(store, policy, now))
+
+    def breached(self, breach: Breach) -> None:
+        """A `BreachListener` for `SlaWatch`."""
+        self.sla_breaches.labels(kind=breach.clock.kind, priority=breach.clock.priority).inc()
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
@@ -134,3 +153,44 @@ class StoreGauges(Collector):
         ]
         oldest = min((d for d in due if d is not None), default=None)
         return max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+
+
+class KpiGauges(Collector):
+    def __init__(self, store: JobStore, policy: SlaPolicy, now: Callable[[], dt.datetime]):
+        self.store = store
+        self.policy = policy
+        self.now = now
+        self.reader = FactReader(store)  # keeps parsed packages between scrapes
+
+    def collect(self) -> Iterator[Metric]:
+        now = self.now()
+        deployments = self.reader.deployments()
+        touch = {c: t.total for c, t in self.store.touchpoints().items()}
+        found = kpis(deployments, touch, 0, now)
+        latency = GaugeMetricFamily(
+            "plmsync_deployment_latency_hours",
+            "PLM approval to in use, per plant",
+            labels=["plant", "quantile"],
+        )
+        for plant, value in found.latency.items():
+            for quantile, hours in (("0.5", value.p50), ("0.9", value.p90)):
+                if hours is not None:
+                    latency.add_metric([plant, quantile], hours)
+        yield latency
+        yield _gauge("plmsync_first_pass_ratio", "First-pass sync rate", found.first_pass_rate)
+        yield _gauge(
+            "plmsync_touchpoints_per_change",
+            "Manual touchpoints per change",
+            found.touchpoints_per_change,
+        )
+        yield _gauge("plmsync_in_use_last_24h", "Changes in use, last 24 h", found.in_use_last_24h)
+        overdue = breaches(self.policy, self.reader.clocks(), now)
+        yield _gauge("plmsync_sla_overdue", "Plants past their SLA now", len(overdue))
+
+
+def _gauge(name: str, documentation: str, value: float | None) -> GaugeMetricFamily:
+    """A gauge with no sample while its value is unknown (no change has an outcome yet)."""
+    gauge = GaugeMetricFamily(name, documentation)
+    if value is not None:
+        gauge.add_metric([], value)
+    return gauge

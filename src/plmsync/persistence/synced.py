@@ -39,6 +39,21 @@ class SyncedMixin(StoreBase):
                     latest[(row["kind"], row["object_key"])] = _synced(row)
         return [record for record in latest.values() if record is not None]
 
+    def posted_before(self, plant: str, kind: str, key: str, job: int) -> SyncedRecord | None:
+        query = (
+            _SYNCED.where(
+                jobs.c.plant == plant,
+                steps.c.kind == kind,
+                steps.c.object_key == key,
+                steps.c.job < job,
+            )
+            .order_by(steps.c.finished_at.desc(), steps.c.id.desc())
+            .limit(1)
+        )
+        with self._read() as connection:
+            row = connection.execute(query).mappings().first()
+        return _synced(row) if row is not None else None
+
     def touchpoints(self, change_number: str | None = None) -> dict[str, Touchpoints]:
         counts: dict[str, dict[str, int]] = {}
         with self._read() as connection:

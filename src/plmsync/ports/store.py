@@ -223,6 +223,10 @@ class JobStore(Protocol):
         """The last record posted per (kind, key) by succeeded jobs of the plant (optionally
         only these objects); objects whose last step retired them are left out."""
 
+    def posted_before(self, plant: str, kind: str, key: str, job: int) -> SyncedRecord | None:
+        """The record a succeeded job older than `job` last posted for this object of the
+        plant: what the ERP held before `job` (the dashboard's old/new comparison)."""
+
     def touchpoints(self, change_number: str | None = None) -> dict[str, Touchpoints]:
         """Per change: review tasks, dead-letter replays and manual activations."""
 

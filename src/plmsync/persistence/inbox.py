@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from plmsync.engine.model import DeadLetterStatus, EventStatus, InboxEvent, Job, JobState
+from plmsync.engine.outbox import rejection_event
 from plmsync.persistence import rows
 from plmsync.persistence.base import StoreBase, new_id, one
+from plmsync.persistence.outbox import emit
 from plmsync.persistence.tables import dead_letters, events, job_transitions, jobs
 from plmsync.ports.store import NewJob, Received
 
@@ -95,6 +97,7 @@ class InboxMixin(StoreBase):
         if incoming.error_code:
             event = _insert_event(connection, incoming, now, EventStatus.REJECTED, None)
             _open_rejection_letter(connection, event, now)
+            emit(connection, rejection_event(event), now)
             return Received(event, ())
         event = _insert_event(connection, incoming, now, EventStatus.ACCEPTED, None)
         return Received(event, _enqueue(connection, event, incoming.jobs, now))

@@ -17,6 +17,7 @@ from plmsync.engine.errors import LEASE_EXPIRED, IllegalTransition, LeaseLost, N
 from plmsync.engine.model import ALLOWED, Job, JobState, Transition
 from plmsync.persistence import rows
 from plmsync.persistence.base import StoreBase, one
+from plmsync.persistence.outbox import emit_for_job
 from plmsync.persistence.tables import events, job_transitions, jobs
 
 _CLAIMABLE = [state.value for state in JobState if state.claimable]
@@ -166,8 +167,9 @@ def move(
     *,
     count: bool = False,
 ) -> Job:
-    """Set the job's state (and `values`; `count` adds an attempt), write its transition row,
-    return the job as it now is. Leaving running always drops the lease."""
+    """Set the job's state (and `values`; `count` adds an attempt), write its transition row
+    and the outbound events the move causes, return the job as it now is. Leaving running
+    always drops the lease."""
     if before is JobState.RUNNING:
         values = {**values, "lease_owner": "", "lease_expires_at": None}
     parameters = {**values, "job_key": job, "state": to.value, "updated_at": at}
@@ -182,7 +184,9 @@ def move(
             "reason": reason,
         },
     )
-    return rows.job_from(moved)
+    moved_job = rows.job_from(moved)
+    emit_for_job(connection, moved_job, at)  # its outbound event commits with the move
+    return moved_job
 
 
 def _reclaim(connection: sa.Connection, job: int, owner: str, now: dt.datetime) -> Job:

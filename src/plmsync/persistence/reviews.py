@@ -13,8 +13,10 @@ import sqlalchemy as sa
 
 from plmsync.engine.errors import NotFound, StateConflict
 from plmsync.engine.model import Job, JobState
+from plmsync.engine.outbox import review_event
 from plmsync.persistence.base import StoreBase, new_id
 from plmsync.persistence.jobs import check_move, move
+from plmsync.persistence.outbox import emit
 from plmsync.persistence.tables import jobs, review_tasks
 from plmsync.ports.reviews import ReviewNotFound, ReviewStatus, ReviewTask
 from plmsync.ports.store import ReviewDraft, ReviewKind
@@ -123,7 +125,9 @@ def _insert(connection: sa.Connection, task: ReviewDraft, now: dt.datetime) -> R
         "comment": "",
     }
     result = connection.execute(sa.insert(review_tasks).values(values))
-    return _task(connection, new_id(result))
+    created = _task(connection, new_id(result))
+    emit(connection, review_event(created), now)  # review.opened commits with the task
+    return created
 
 
 def _open_with(connection: sa.Connection, job: int, identity: str) -> bool:

@@ -16,11 +16,13 @@ from plmsync.persistence.deadletters import DeadLettersMixin
 from plmsync.persistence.inbox import InboxMixin
 from plmsync.persistence.jobs import JobsMixin
 from plmsync.persistence.locks import LocksMixin
+from plmsync.persistence.outbox import OutboxMixin
 from plmsync.persistence.reviews import ReviewsMixin
 from plmsync.persistence.steps import StepsMixin
 from plmsync.persistence.synced import SyncedMixin
 
 if TYPE_CHECKING:
+    from plmsync.ports.outbox import OutboxStore
     from plmsync.ports.store import JobStore
 
 
@@ -33,6 +35,7 @@ class SqlStore(
     AuditMixin,
     ReviewsMixin,
     SyncedMixin,
+    OutboxMixin,
 ):
     """Implements `plmsync.ports.store.JobStore`; every method is one transaction."""
 
@@ -40,4 +43,7 @@ class SqlStore(
 if TYPE_CHECKING:  # mypy proves the class implements the port, method by method
 
     def _implements_the_port(store: SqlStore) -> JobStore:
+        return store
+
+    def _implements_the_outbox(store: SqlStore) -> OutboxStore:
         return store

@@ -258,3 +258,31 @@ review_tasks = sa.Table(
         postgresql_where=sa.text("status = 'open'"),
     ),
 )
+
+# --- outbound events (migration 0004) ----------------------------------------------------------
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("type", sa.String(32), nullable=False),  # change.synced, review.opened, …
+    sa.Column("subject", sa.String(), nullable=False),
+    _when("time"),
+    sa.Column("data", sa.JSON(), nullable=False),
+    sa.Column("dedupe_key", sa.String(), nullable=True),  # set: at most one event per key
+    sa.Index("uq_outbox_dedupe_key", "dedupe_key", unique=True),
+)
+
+# No row yet: the event is due on that channel. The relay writes one on the first outcome.
+outbox_deliveries = sa.Table(
+    "outbox_deliveries",
+    metadata,
+    sa.Column("event", Id, sa.ForeignKey("outbox.id"), primary_key=True),
+    sa.Column("channel", sa.String(), primary_key=True),  # broker | webhook:<name>
+    sa.Column("status", sa.String(16), nullable=False),  # retrying | delivered | dead
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    _when("next_attempt_at", nullable=True),
+    sa.Column("last_error", sa.Text(), nullable=False, default=""),
+    _when("updated_at"),
+    sa.Index("ix_outbox_deliveries_channel_status", "channel", "status", "next_attempt_at"),
+)

@@ -22,6 +22,7 @@ from plmsync.cli.common import EXIT_FAILED, ConfigOption, console, handled
 from plmsync.cli.engine_sync import result_table
 from plmsync.config import DEFAULT_CONFIG, load_config
 from plmsync.domain.errors import ConfigError
+from plmsync.engine.processes import Supervisor, WorkerSpec, WorkspaceEngine
 from plmsync.engine.reports import JobReport, Planned
 from plmsync.engine.service import Engine
 from plmsync.engine.status import job_rows
@@ -62,10 +63,18 @@ def worker(
     exit_when_idle: Annotated[
         bool, typer.Option("--exit-when-idle", help="Stop when nothing is queued or running.")
     ] = False,
+    concurrency: Annotated[
+        int | None,
+        typer.Option("--concurrency", "-c", min=1, help="Worker processes (see Scaling out)."),
+    ] = None,
 ) -> None:
     """Run the sync worker: claim, post, retry, activate due changes.
 
     SIGTERM or Ctrl-C stops it after the job in hand."""
+    if concurrency is not None:
+        with handled():
+            _run_processes(config, concurrency, exit_when_idle)
+        return
     with handled(), opened(config) as engine:
         _on_stop_signals(engine)
         count = threads or engine.settings.threads
@@ -73,6 +82,17 @@ def worker(
         until = idle(engine.store) if exit_when_idle else None
         ran = engine.run(until, threads=count, listener=_print_report, scheduled=True)
         console.print(f"Worker stopped after {ran} job run(s).")
+
+
+def _run_processes(config: Path, count: int, exit_when_idle: bool) -> None:
+    load_config(config)  # a bad workspace fails here, once, not in every process
+    spec = WorkerSpec(WorkspaceEngine(config.resolve()), exit_when_idle, _print_report)
+    supervisor = Supervisor(spec, count)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, supervisor.stop)
+    console.print(f"Started {count} worker process(es); Ctrl-C or SIGTERM stops them.")
+    restarts = supervisor.run()
+    console.print(f"Worker processes stopped ({restarts} restarted after a crash).")
 
 
 def _on_stop_signals(engine: Engine) -> None:

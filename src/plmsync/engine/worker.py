@@ -3,7 +3,12 @@
 While a job runs, a heartbeat thread renews its lease (and its ERP-object locks) every
 `heartbeat`; a worker that dies stops renewing, its lease runs out, and any other worker's
 next loop reclaims the job. `stop()` (SIGTERM/SIGINT in `plmsync worker`) lets the current
-job finish and then ends the loop: a graceful stop never leaves a job half-done.
+job finish and then ends the loop: a graceful stop never leaves a job half-done. A job
+claimed while the stop was being signalled is released untouched: back to retrying, due at
+once, not counted as an attempt, so another worker takes it without waiting for the lease.
+
+An idle worker sleeps until the next retry is due, at most one poll interval; with a
+`wakeup` (PostgreSQL: `persistence.notify.JobListener`) a newly enqueued job ends the sleep.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Collection, Sequence
+from typing import Protocol
 
 from plmsync.engine.clock import Clock
 from plmsync.engine.executor import Executor
+from plmsync.engine.failure import WAITING
 from plmsync.engine.lease import JobLease
 from plmsync.engine.model import Job, JobState
 from plmsync.engine.reports import JobReport
@@ -31,6 +38,13 @@ ACTIVE = (JobState.QUEUED, JobState.RETRYING, JobState.RUNNING)
 SETTLED = frozenset(JobState) - set(ACTIVE)
 
 Until = Callable[[], bool]
+# Reason of a job released at shutdown: the WAITING prefix keeps it from counting as an attempt.
+RELEASED = WAITING + ": released by worker {name} at shutdown, not started"
+
+
+class Wakeup(Protocol):
+    def wait(self, seconds: float, stop: threading.Event) -> None:
+        """Return after `seconds`, when `stop` is set, or when a job may have been enqueued."""
 
 
 def worker_id(suffix: str = "") -> str:
@@ -49,6 +63,7 @@ class Worker:
         *,
         stop: threading.Event | None = None,
         chores: Sequence[Callable[[], None]] = (),
+        wakeup: Wakeup | None = None,
     ):
         self.store = store
         self.executor = executor
@@ -57,6 +72,7 @@ class Worker:
         self.clock = clock
         self.stopping = stop or threading.Event()
         self.chores = chores  # e.g. scheduled reconcile (engine/schedule.py): each when due
+        self.wakeup = wakeup
 
     def run(self, until: Until | None = None) -> int:
         """Loop until stopped, or until `until()` holds when nothing is claimable."""
@@ -67,7 +83,7 @@ class Worker:
             elif until is not None and until():
                 break
             else:
-                self.clock.sleep(self._pause(), self.stopping)
+                self._idle()
         return ran
 
     def step(self) -> JobReport | None:
@@ -89,10 +105,26 @@ class Worker:
             log.exception("worker %s: loop turn failed; trying again", self.name)
             return None
 
-    def _run(self, job: Job) -> JobReport:
+    def _run(self, job: Job) -> JobReport | None:
+        if self.stopping.is_set():
+            self._release(job)
+            return None
         lease = JobLease(self.store, job.id, self.name, self.clock, self.settings.lease)
         with _Heartbeat(lease, self.settings.heartbeat):
             return self.executor.run(job, lease)
+
+    def _release(self, job: Job) -> None:
+        reason = RELEASED.format(name=self.name)
+        self.store.transition(
+            job.id, JobState.RETRYING, reason=reason, worker=self.name, run_after=self.clock.now()
+        )
+        log.info("worker %s: job %s released at shutdown", self.name, job.id)
+
+    def _idle(self) -> None:
+        if self.wakeup is None:
+            self.clock.sleep(self._pause(), self.stopping)
+        else:
+            self.wakeup.wait(self._pause(), self.stopping)
 
     def _pause(self) -> float:
         """Until the next retry is due, at most one poll interval."""

@@ -20,6 +20,7 @@ from plmsync.persistence.database import (
     writer,
 )
 from plmsync.persistence.migrate import upgrade_engine
+from plmsync.persistence.notify import notify_on_enqueue
 
 Clock = Callable[[], dt.datetime]
 
@@ -47,6 +48,8 @@ class StoreBase:
         self._clock = clock
         if migrate if migrate is not None else is_sqlite(self.url):
             upgrade_engine(self._engine)
+        if self._postgresql:  # idle workers LISTEN for new jobs (persistence/notify.py)
+            notify_on_enqueue(self._engine)
 
     @property
     def engine(self) -> sa.Engine:

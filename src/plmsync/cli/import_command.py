@@ -1,38 +1,41 @@
-"""`plmsync import FILE`: a BOM export (CSV/TSV, KiCad) → a canonical change package (JSON)."""
+"""`plmsync import FILE`: a PLM/EDA export → a canonical change package (JSON).
+
+Flat BOMs (CSV/TSV, KiCad, XLSX) and product structures (Aras TSV/AML, InvenTree, STEP);
+the format is detected from the content unless --format names it. A file no importer can
+read is reported with a code and a remedy (exit 2), never a stack trace.
+"""
 
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from plmsync.cli.common import EXIT_INVALID, err_console, handled
-from plmsync.importers.bom_csv import read_bom
+from plmsync.cli.render import print_error
+from plmsync.domain.errors import ImportRejected
+from plmsync.importers.dispatch import ImportRequest, import_file
+from plmsync.importers.formats import FileFormat
 from plmsync.importers.mapping import ColumnMapping
-from plmsync.importers.package import build_package
 from plmsync.pipeline.fetch import read_package
 
 
-class ImportFormat(StrEnum):
-    CSV = "csv"
-    KICAD = "kicad"
-
-
 def import_command(
-    file: Annotated[Path, typer.Argument(help="BOM export to import.", exists=True)],
+    file: Annotated[
+        Path, typer.Argument(help="Export to import (a folder for Aras TSVs).", exists=True)
+    ],
     file_format: Annotated[
-        ImportFormat | None,
+        FileFormat | None,
         typer.Option("--format", help="File format (detected from the content if absent)."),
     ] = None,
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="Column mapping (YAML).", exists=True)
     ] = None,
     item: Annotated[
-        str | None, typer.Option("--item", help="Parent item number (default: file name).")
+        str | None,
+        typer.Option("--item", help="Parent item of a flat BOM (default: file name)."),
     ] = None,
     revision: Annotated[str, typer.Option("--revision", help="Parent revision.")] = "-",
     previous: Annotated[
@@ -53,35 +56,29 @@ def import_command(
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
 ) -> None:
-    """Turn a BOM export into a change package: one parent item, one part per distinct part."""
-    # csv and kicad share one reader: KiCad's column names are among the mapping's defaults and
-    # its title block is skipped by header detection. The format (given, else detected from the
-    # content) is recorded in the package's source.
-    content = file.read_bytes()
-    with handled():  # a rejected --previous package is reported like any other
+    """Turn an export into a change package: a flat BOM under one parent, or a whole
+    multi-level structure (Aras, InvenTree, STEP)."""
+    with handled():  # a rejected --previous package or mapping is reported like any other
         earlier = read_package(previous)[1] if previous else None
+        columns = ColumnMapping.load(mapping) if mapping else None
+    request = ImportRequest(
+        path=file,
+        file_format=file_format,
+        mapping=columns,
+        item=item,
+        revision=revision,
+        previous=earlier,
+        plants=tuple(plant or ()),
+    )
     try:
-        columns = ColumnMapping.load(mapping) if mapping else ColumnMapping()
-        parsed = read_bom(content, columns)
-        if file_format is not None:
-            parsed = replace(parsed, format=file_format.value)
-        package = build_package(
-            parsed,
-            item=item or file.stem,
-            revision=revision,
-            content=content,
-            filename=file.name,
-            previous=earlier,
-            plants=tuple(plant or ()),
-        )
-    except ValueError as error:
-        err_console.print(f"[bold red]Cannot import {file.name}[/]: {error}")
+        imported = import_file(request)
+    except ImportRejected as error:
+        err_console.print(f"[bold red]Cannot import {file.name}[/]")
+        print_error(err_console, error)
         raise typer.Exit(EXIT_INVALID) from None
-    text = package.model_dump_json(indent=2) + "\n"
+    text = imported.package.model_dump_json(indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        err_console.print(
-            f"{len(parsed.entries)} parts, {parsed.data_rows} rows → [bold]{output}[/]"
-        )
+        err_console.print(f"{imported.file_format}: {imported.summary} → [bold]{output}[/]")

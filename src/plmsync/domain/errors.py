@@ -3,6 +3,7 @@
     PlmsyncError
     ├── ConfigError            fatal; fix configuration, then retry
     ├── PackageRejected        the payload cannot be read as a change package → store, fix, replay
+    ├── ImportRejected         a file given to `plmsync import` cannot become a package → fix it
     ├── ValidationFailed       every issue of a package at once, each with a stable code
     └── ConnectorError
         ├── TransientError     retry with backoff
@@ -50,6 +51,15 @@ class PackageRejected(PlmsyncError):
     def __init__(self, message: str, *, problems: Sequence[str] = ()):
         super().__init__(message)
         self.problems = tuple(problems)
+
+
+class ImportRejected(PlmsyncError, ValueError):
+    """A file given to an importer cannot be turned into a change package; `code` says why
+    (the codes and their remedies are catalogued in plmsync.importers.refusals). Also a
+    ValueError: it is bad input, and callers of the readers may treat it as such."""
+
+    code = "PLMSYNC-IMPORT-UNREADABLE"
+    remedy = "Export the file again from the PLM or EDA tool, or pass --format and --mapping."
 
 
 class ValidationFailed(PlmsyncError):

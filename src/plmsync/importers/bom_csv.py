@@ -2,6 +2,8 @@
 
 Per-designator rows (one reference designator each) are grouped by part, quantity = count;
 grouped rows have their designator lists split on commas and spaces, quantities summed.
+Rows marked do-not-populate are kept apart (`ParsedBom.dnp`): not fitted, so not BOM lines,
+but the package still records which designators were left empty on purpose.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from plmsync.importers.mapping import ColumnMapping, Columns, resolve
+from plmsync.importers.refusals import NO_HEADER, UNREADABLE, refuse
 from plmsync.importers.sniff import (
     decode,
     detect_format,
@@ -64,6 +67,8 @@ class ParsedBom:
     data_rows: int
     entries: tuple[BomEntry, ...]
     format: str = "csv"
+    dnp: tuple[BomEntry, ...] = ()
+    sheet: str = ""
 
 
 def _cell(row: Sequence[str], index: int | None) -> str:
@@ -73,8 +78,8 @@ def _cell(row: Sequence[str], index: int | None) -> str:
 def _quantity(text: str, designators: int) -> Decimal:
     try:
         return Decimal(text) if text else Decimal(designators or 1)
-    except InvalidOperation as exc:
-        raise ValueError(f"quantity {text!r} is not a number") from exc
+    except InvalidOperation:
+        raise refuse(UNREADABLE, f"quantity {text!r} is not a number") from None
 
 
 def _entry(row: Sequence[str], cols: Columns) -> BomEntry | None:
@@ -109,20 +114,57 @@ def _merge(into: BomEntry, entry: BomEntry) -> None:
     into.description = into.description or entry.description
 
 
+_NOT_MARKED = frozenset({"", "0", "no", "n", "false", "-"})
+
+
+def _is_dnp(row: Sequence[str], cols: Columns, dnp_values: frozenset[str]) -> bool:
+    """Marked in the DNP column, or the value says so (KiCad's `DNP` value convention)."""
+    if _cell(row, cols.dnp).lower() not in _NOT_MARKED:
+        return True
+    return _cell(row, cols.value).lower() in dnp_values
+
+
+def _unfitted(row: Sequence[str], cols: Columns) -> BomEntry:
+    """A DNP row as an entry: it may have no part number, its designators are what matter."""
+    entry = _entry(row, cols)
+    if entry is not None:
+        return entry
+    designators = [d for d in re.split(r"[,\s]+", _cell(row, cols.designators)) if d]
+    return BomEntry(number="", value=_cell(row, cols.value), designators=designators)
+
+
 def read_bom(data: bytes, mapping: ColumnMapping | None = None) -> ParsedBom:
-    """Parse a BOM export; raises ValueError when no header row or part column is found."""
+    """Parse a CSV/TSV BOM export; ImportRejected when no header row or part column is found."""
     text, encoding = decode(data)
     delimiter = sniff_delimiter(text)
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    return read_rows(rows, mapping, encoding=encoding, delimiter=delimiter)
+
+
+def read_rows(
+    rows: Sequence[Sequence[str]],
+    mapping: ColumnMapping | None = None,
+    *,
+    encoding: str,
+    delimiter: str,
+    file_format: str | None = None,
+) -> ParsedBom:
+    """Rows of text cells (from CSV, or a spreadsheet) → BOM entries, DNP rows kept apart."""
+    mapping = mapping or ColumnMapping()
     header_index = find_header(rows)
     header = realign_header(rows[header_index], rows[header_index + 1 :])
-    cols = resolve(header, mapping or ColumnMapping())
+    cols = resolve(header, mapping)
     if cols.designators is None and cols.quantity is None:
-        raise ValueError("the header has neither a designator nor a quantity column")
+        raise refuse(NO_HEADER, "the header has neither a designator nor a quantity column")
+    dnp_values = frozenset(v.lower() for v in mapping.dnp_values)
     entries: dict[str, BomEntry] = {}
+    unfitted: list[BomEntry] = []
     data_rows = 0
     for row in rows[header_index + 1 :]:
         if not any(cell.strip() for cell in row):
+            continue
+        if _is_dnp(row, cols, dnp_values):
+            unfitted.append(_unfitted(row, cols))
             continue
         entry = _entry(row, cols)
         if entry is None:
@@ -138,5 +180,6 @@ def read_bom(data: bytes, mapping: ColumnMapping | None = None) -> ParsedBom:
         header_index,
         data_rows,
         tuple(entries.values()),
-        detect_format(rows, header_index),
+        file_format or detect_format(rows, header_index),
+        dnp=tuple(unfitted),
     )

@@ -55,6 +55,17 @@ def _sources(entry: BomEntry) -> list[ItemSourcing]:
     ]
 
 
+def _beyond_the_lines(bom: ParsedBom) -> dict[str, object]:
+    """Provenance of what the file holds but the BOM does not: DNP designators, the sheet."""
+    extra: dict[str, object] = {}
+    if bom.dnp:
+        extra["not_populated"] = [ref for entry in bom.dnp for ref in entry.designators]
+        extra["not_populated_rows"] = len(bom.dnp)
+    if bom.sheet:
+        extra["sheet"] = bom.sheet
+    return extra
+
+
 def find_numbers(components: list[str], previous: ChangePackage | None = None) -> list[int]:
     """10, 20, … in file order; with `previous`, a component keeps its earlier find number and
     new components count on from the highest one, so a revision diff (matched by find number)
@@ -118,6 +129,7 @@ def build_package(
             encoding=bom.encoding,
             delimiter=bom.delimiter,
             header_row=bom.header_row,
+            **_beyond_the_lines(bom),
         ),
         change=Change(
             number=f"IMPORT-{item}-{revision}",

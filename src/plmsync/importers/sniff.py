@@ -7,6 +7,8 @@ import csv
 import re
 from collections.abc import Iterable, Sequence
 
+from plmsync.importers.refusals import NO_HEADER, refuse
+
 DELIMITERS = ",;\t|"
 
 HEADER_WORDS = frozenset(
@@ -95,7 +97,9 @@ def find_header(rows: Iterable[Sequence[str]], limit: int = 60) -> int:
         if score > best_score:
             best_index, best_score = index, score
     if best_score < 2:
-        raise ValueError("no header row found (expected column names such as Ref, Qty, Value)")
+        raise refuse(
+            NO_HEADER, "no header row found (expected column names such as Ref, Qty, Value)"
+        )
     return best_index
 
 

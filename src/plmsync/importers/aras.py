@@ -126,19 +126,20 @@ def read_aml(data: bytes) -> ArasRows:
         root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
         raise refuse(UNREADABLE, f"not well-formed AML: {exc}") from None
-    parts: list[dict[str, str]] = []
+    # A Part may appear more than once (in full, and again inside a related_id): one by id.
+    parts: dict[str, dict[str, str]] = {}
     bom: list[dict[str, str]] = []
     for item in root.iter("Item"):
         kind = item.get("type", "")
         props = _properties(item)
         if kind == "Part":
-            parts.append(props)
+            parts.setdefault(props["id"], {}).update({k: v for k, v in props.items() if v})
         elif kind == "Part BOM":
             owner = _enclosing_item(item)
             if not props.get("source_id") and owner is not None:
                 props["source_id"] = owner.get("id", "")
             bom.append(props)
-    return ArasRows(tuple(parts), tuple(bom))
+    return ArasRows(tuple(parts.values()), tuple(bom))
 
 
 # --- rows → structure ----------------------------------------------------------------------

@@ -57,13 +57,14 @@ def _numbers(parts: Mapping[int, Fields]) -> dict[int, str]:
     return numbers
 
 
-def _part(number: str, fields: Fields) -> StructurePart:
+def _part(pk: int, number: str, fields: Fields) -> StructurePart:
     units = str(fields.get("units") or "").strip()
     attributes = {
         key: fields[key]
         for key in ("name", "keywords", "is_template", "virtual", "trackable")
         if fields.get(key)
     }
+    attributes["inventree_pk"] = pk
     return StructurePart(
         number=number,
         revision=str(fields.get("revision") or "").strip() or NO_REVISION,
@@ -155,7 +156,7 @@ def read_inventree(data: bytes) -> ProductStructure:
         raise refuse(EMPTY, "the InvenTree export holds no part.part records")
     numbers = _numbers(parts)
     return ProductStructure(
-        parts=tuple(_part(numbers[pk], fields) for pk, fields in parts.items()),
+        parts=tuple(_part(pk, numbers[pk], fields) for pk, fields in parts.items()),
         usages=tuple(_usages(models, numbers)),
         sources=tuple(_sources(models, numbers)),
         provenance={"models": sorted(_counted(models))},

@@ -11,7 +11,9 @@ from plmsync.ports.erp import ErpTarget
 
 if TYPE_CHECKING:
     from plmsync.engine.clock import Clock
+    from plmsync.engine.relay import Relay
     from plmsync.engine.service import Engine
+    from plmsync.ports.outbox import OutboxStore
 
 TargetWrapper = Callable[[ErpTarget], ErpTarget]
 """Wraps each ERP adapter (tests put `plmsync.testing.faults.FaultyErp` around them)."""
@@ -70,3 +72,31 @@ def build_engine(
 def close_targets(targets: dict[str, ErpTarget]) -> None:
     for target in {id(t): t for t in targets.values()}.values():
         target.close()
+
+
+def build_relay(config: WorkspaceConfig, store: OutboxStore, clock: Clock) -> Relay:
+    """The outbox relay with a channel per destination: the broker's events exchange (when
+    `broker:` is configured) and each subscribed webhook (`outbound.webhooks`)."""
+    import datetime as dt
+
+    from plmsync.connectors.broker.publisher import BrokerChannel
+    from plmsync.connectors.webhooks.sender import WebhookChannel, secret_of
+    from plmsync.engine.relay import Channel, Relay
+    from plmsync.engine.retry import RetryPolicy
+
+    outbound = config.outbound
+    channels: list[Channel] = [BrokerChannel(config.broker)] if config.broker else []
+    channels += [
+        WebhookChannel(
+            hook,
+            secret_of(hook),
+            max_attempts=outbound.max_attempts,
+            timeout=outbound.timeout_seconds,
+        )
+        for hook in outbound.webhooks
+    ]
+    backoff = RetryPolicy(
+        base_delay=dt.timedelta(seconds=outbound.backoff_base_seconds),
+        max_delay=dt.timedelta(seconds=outbound.backoff_max_seconds),
+    )
+    return Relay(store, channels, source=outbound.source, clock=clock, backoff=backoff)

@@ -73,7 +73,9 @@ class OutboxMixin(StoreBase):
             return [_event_from(row) for row in found]
 
     def outbox_due(self, channel: str, now: dt.datetime, limit: int = 100) -> list[Due]:
-        """Events not yet delivered on `channel`: never tried, or retrying and due."""
+        """Events not yet delivered on `channel`, oldest first: never tried, or retrying and
+        due. None while one of the channel's deliveries waits for its retry: a channel gets
+        its events in order, and one that is down is tried once per backoff, not per event."""
         delivery = outbox_deliveries.alias("delivery")
         joined = outbox.outerjoin(
             delivery, sa.and_(delivery.c.event == outbox.c.id, delivery.c.channel == channel)
@@ -88,6 +90,8 @@ class OutboxMixin(StoreBase):
         attempts = sa.func.coalesce(delivery.c.attempts, 0).label("delivery_attempts")
         query = sa.select(outbox, attempts).select_from(joined).where(due).order_by(outbox.c.id)
         with self._read() as connection:
+            if connection.execute(_backing_off(channel, now)).first() is not None:
+                return []
             found = connection.execute(query.limit(limit)).mappings()
             return [Due(_event_from(row), row["delivery_attempts"]) for row in found]
 
@@ -156,6 +160,18 @@ class OutboxMixin(StoreBase):
                     )
                 )
             return _delivery(connection, event, channel)
+
+
+def _backing_off(channel: str, now: dt.datetime) -> sa.Select[tuple[int]]:
+    return (
+        sa.select(outbox_deliveries.c.event)
+        .where(
+            outbox_deliveries.c.channel == channel,
+            outbox_deliveries.c.status == DeliveryStatus.RETRYING.value,
+            outbox_deliveries.c.next_attempt_at > now,
+        )
+        .limit(1)
+    )
 
 
 def _update(event: int, channel: str) -> sa.Update:

@@ -1,0 +1,1 @@
+"""Outbound webhooks: plmsync's CloudEvents POSTed to subscribers, Standard Webhooks signed."""

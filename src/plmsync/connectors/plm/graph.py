@@ -108,7 +108,7 @@ def _rows(bom: Json, columns: BomMapping) -> list[Json]:
     """Each row as {canonical field: value}, by the header names of the columns."""
     names = {
         str(lookup(h, columns.header_id)): str(lookup(h, columns.header_name))
-        for h in _records(bom, columns.headers)
+        for h in (_records(bom, columns.headers) if columns.headers else [])
     }
     wanted = {
         "find_number": columns.find_number,
@@ -124,7 +124,7 @@ def _rows(bom: Json, columns: BomMapping) -> list[Json]:
     }
     rows = []
     for row in _records(bom, columns.rows):
-        raw = lookup(row, columns.values)
+        raw = lookup(row, columns.values) if columns.values else row
         values = raw if isinstance(raw, dict) else {}
         by_name = {names.get(key, key): value for key, value in values.items()}
         rows.append({field: by_name.get(column) for field, column in wanted.items()})

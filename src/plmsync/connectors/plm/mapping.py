@@ -92,10 +92,14 @@ class BomMapping(_Mapping):
     path: str = "/assemblies/d/{documentId}/v/{versionId}/e/{elementId}/bom"
     params: dict[str, str] = Field(default_factory=lambda: {"indented": "false"})
     rows: JsonPath = "rows"
-    headers: JsonPath = Field("headers", description="Empty: row values are keyed by name.")
+    headers: JsonPath | None = Field(
+        "headers", description="The header list; null when row values are keyed by name."
+    )
     header_id: JsonPath = "id"
     header_name: JsonPath = "propertyName"
-    values: JsonPath = "headerIdToValue"
+    values: JsonPath | None = Field(
+        "headerIdToValue", description="Where a row keeps its values; null: in the row itself."
+    )
     find_number: str = "item"
     component: str = "partNumber"
     quantity: str = "quantity"

@@ -4,9 +4,10 @@ PRODUCT (id = part number) ← PRODUCT_DEFINITION_FORMATION[_WITH_SPECIFIED_SOUR
 revision; .MADE./.BOUGHT. = make/buy) ← PRODUCT_DEFINITION, and NEXT_ASSEMBLY_USAGE_OCCURRENCE
 links a parent definition to a child definition once per placed instance. A child placed n
 times is one BOM line of quantity n (a QUANTIFIED_ASSEMBLY_COMPONENT_USAGE counts its own
-quantity instead of 1); the occurrence names go to the line notes. Each PRODUCT is one item,
-with the revision of the formation its definitions use. Geometry is not read; files an
-assembly references externally (DOCUMENT_FILE) are listed in the provenance, not followed.
+quantity instead of 1); the occurrence names go to the line notes. Each PRODUCT is one item
+(a package holds one revision per item) at the revision of its first defined formation.
+Geometry is not read; files an assembly references (DOCUMENT_FILE) are listed in the
+provenance, not followed.
 """
 
 from __future__ import annotations

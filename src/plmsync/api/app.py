@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 from fastapi import Depends, FastAPI
+from fastapi.responses import RedirectResponse
 
 from plmsync.api import openapi, problems
 from plmsync.api.limits import BodySizeLimit
@@ -14,6 +15,7 @@ from plmsync.api.query import known_query
 from plmsync.api.routes import audit, changes, dead_letters, erp, events, oauth, operations, reviews
 from plmsync.api.services import ApiServices
 from plmsync.config import ApiConfig
+from plmsync.dashboard.app import create_dashboard
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 ROUTERS = (
@@ -38,7 +40,13 @@ Standard Webhooks signature instead. Every error is `application/problem+json` w
 def create_app(services: ApiServices, *, lifespan: Lifespan | None = None) -> FastAPI:
     app = routes_app(services.config.api.max_body_bytes, lifespan=lifespan)
     app.state.services = services
+    app.mount("/ui", create_dashboard(services))
+    app.add_api_route("/", _to_dashboard, include_in_schema=False)
     return app
+
+
+def _to_dashboard() -> RedirectResponse:
+    return RedirectResponse("/ui/", status_code=307)
 
 
 def routes_app(

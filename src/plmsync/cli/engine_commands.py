@@ -20,6 +20,7 @@ from plmsync.bootstrap import build_engine
 from plmsync.cli import engine_views as views
 from plmsync.cli.common import EXIT_FAILED, ConfigOption, console, handled
 from plmsync.cli.engine_sync import result_table
+from plmsync.cli.relay_chore import relay_chores
 from plmsync.config import DEFAULT_CONFIG, load_config
 from plmsync.domain.errors import ConfigError
 from plmsync.engine.processes import Supervisor, WorkerSpec, WorkspaceEngine
@@ -80,7 +81,10 @@ def worker(
         count = threads or engine.settings.threads
         console.print(f"Worker started with {count} thread(s); Ctrl-C or SIGTERM stops it.")
         until = idle(engine.store) if exit_when_idle else None
-        ran = engine.run(until, threads=count, listener=_print_report, scheduled=True)
+        with relay_chores(load_config(config), engine.clock) as chores:
+            ran = engine.run(
+                until, threads=count, listener=_print_report, scheduled=True, chores=chores
+            )
         console.print(f"Worker stopped after {ran} job run(s).")
 
 

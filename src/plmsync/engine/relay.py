@@ -89,6 +89,7 @@ class Relay:
         self.backoff = backoff or RetryPolicy()
         self.batch = batch
         self.rng = rng or random.Random()
+        self._passing = threading.Lock()
 
     def relay_once(self) -> RelayPass:
         """One pass: every channel, up to `batch` due events each."""
@@ -109,6 +110,17 @@ class Relay:
                     break
                 self.clock.sleep(1.0, stop)
         return total
+
+    def exclusive_pass(self) -> None:
+        """A pass as a worker chore: several worker threads share one relay, and its channels
+        (a broker connection) are not for concurrent use, so a pass already under way on
+        another thread is not joined but skipped."""
+        if not self._passing.acquire(blocking=False):
+            return
+        try:
+            self.relay_once()
+        finally:
+            self._passing.release()
 
     def close(self) -> None:
         for channel in self.channels:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from plmsync.config import FakeTarget, TrytonTarget, WorkspaceConfig
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from plmsync.engine.relay import Relay
     from plmsync.engine.service import Engine
     from plmsync.ports.outbox import OutboxStore
+    from plmsync.ports.plm import PlmSource
 
 TargetWrapper = Callable[[ErpTarget], ErpTarget]
 """Wraps each ERP adapter (tests put `plmsync.testing.faults.FaultyErp` around them)."""
@@ -74,15 +75,23 @@ def close_targets(targets: dict[str, ErpTarget]) -> None:
         target.close()
 
 
-def build_relay(config: WorkspaceConfig, store: OutboxStore, clock: Clock) -> Relay:
+def build_relay(
+    config: WorkspaceConfig,
+    store: OutboxStore,
+    clock: Clock,
+    *,
+    plm_sources: Sequence[PlmSource] = (),
+) -> Relay:
     """The outbox relay with a channel per destination: the broker's events exchange (when
-    `broker:` is configured) and each subscribed webhook (`outbound.webhooks`)."""
+    `broker:` is configured), each subscribed webhook (`outbound.webhooks`), and each PLM
+    source that takes sync outcomes back (`write_back` capability)."""
     import datetime as dt
 
     from plmsync.connectors.broker.publisher import BrokerChannel
     from plmsync.connectors.webhooks.sender import WebhookChannel, secret_of
     from plmsync.engine.relay import Channel, Relay
     from plmsync.engine.retry import RetryPolicy
+    from plmsync.engine.write_back import write_back_channels
 
     outbound = config.outbound
     channels: list[Channel] = [BrokerChannel(config.broker)] if config.broker else []
@@ -95,6 +104,7 @@ def build_relay(config: WorkspaceConfig, store: OutboxStore, clock: Clock) -> Re
         )
         for hook in outbound.webhooks
     ]
+    channels += write_back_channels(list(plm_sources), max_attempts=outbound.max_attempts)
     backoff = RetryPolicy(
         base_delay=dt.timedelta(seconds=outbound.backoff_base_seconds),
         max_delay=dt.timedelta(seconds=outbound.backoff_max_seconds),

@@ -49,11 +49,21 @@ def test_detected_imported_and_valid(relative: str, expected: str, tmp_path: Pat
         (b"\x00\x01\x02\x03binary", "PLMSYNC-IMPORT-FORMAT-UNKNOWN"),
         (b"<?xml version='1.0'?><odoo><record/></odoo>", "PLMSYNC-IMPORT-FORMAT-UNKNOWN"),
         (b'[{"name": "not a fixture"}]', "PLMSYNC-IMPORT-FORMAT-UNKNOWN"),
+        (b'{"items": []}', "PLMSYNC-IMPORT-FORMAT-UNKNOWN"),
         (b"<AML><Item type='Part' id='1'><item_number>A</item_number></Item", "UNREADABLE"),
         (b"ISO-10303-21;\nDATA;\n#1=PRODUCT('a',;\n", "PLMSYNC-IMPORT-UNREADABLE"),
         (b"Ref,Value,Qty\nR1,1k,many\n", "PLMSYNC-IMPORT-UNREADABLE"),
     ],
-    ids=["empty", "binary", "other-xml", "other-json", "broken-aml", "broken-step", "bad-qty"],
+    ids=[
+        "empty",
+        "binary",
+        "other-xml",
+        "other-json",
+        "json-object",
+        "broken-aml",
+        "broken-step",
+        "bad-qty",
+    ],
 )
 def test_unreadable_files_get_a_code_and_a_remedy(
     content: bytes, code: str, tmp_path: Path

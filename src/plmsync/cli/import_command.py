@@ -17,7 +17,7 @@ from plmsync.cli.common import EXIT_INVALID, err_console, handled
 from plmsync.cli.render import print_error
 from plmsync.domain.errors import ImportRejected
 from plmsync.importers.dispatch import ImportRequest, import_file
-from plmsync.importers.formats import FileFormat
+from plmsync.importers.formats import FLAT_FORMATS, FileFormat
 from plmsync.importers.mapping import ColumnMapping
 from plmsync.pipeline.fetch import read_package
 
@@ -76,6 +76,11 @@ def import_command(
         err_console.print(f"[bold red]Cannot import {file.name}[/]")
         print_error(err_console, error)
         raise typer.Exit(EXIT_INVALID) from None
+    if imported.file_format not in FLAT_FORMATS and (item or previous or revision != "-"):
+        err_console.print(
+            "[yellow]Note[/]: --item, --revision and --previous apply to flat BOMs; "
+            f"a {imported.file_format} export names its own parts and revisions."
+        )
     text = imported.package.model_dump_json(indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)

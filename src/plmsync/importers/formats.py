@@ -58,7 +58,7 @@ def detect(content: bytes) -> FileFormat:
         if "<AML" in head[:512]:
             return FileFormat.ARAS_AML
         raise refuse(FORMAT_UNKNOWN, "an XML document, but not an Aras AML package (<AML>)")
-    if head.startswith("["):
+    if head.startswith(("[", "{")):
         if _looks_like_fixture(decode(content)[0]):
             return FileFormat.INVENTREE
         raise refuse(FORMAT_UNKNOWN, "a JSON document, but not an InvenTree data export")

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from plmsync.config_errors import Loc, describe
+from plmsync.config_plm import InboxFolderConfig, RestSourceConfig
 from plmsync.domain.errors import ConfigError
 from plmsync.domain.rules import RuleError, Rules
 from plmsync.domain.sla import SlaPolicy
@@ -216,6 +217,8 @@ class WorkspaceConfig(_Config):
     outbound: OutboundConfig = Field(default_factory=OutboundConfig)
     rules: Rules = Rules()
     sla: SlaPolicy = Field(default_factory=SlaPolicy)
+    sources: dict[str, RestSourceConfig] = Field(default_factory=dict)  # PLMs to poll
+    inbox: InboxFolderConfig | None = None  # a watched folder of PLM exports
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @model_validator(mode="after")

@@ -40,6 +40,20 @@ def submit(
     return received
 
 
+def reject(
+    store: JobStore,
+    raw: bytes,
+    rejected: PackageRejected,
+    *,
+    event_id: str | None = None,
+    actor: str = "plmsync",
+) -> Received:
+    """Store a payload an adapter could not turn into a package (a BOM file its importer
+    refused, a PLM change that would not map) as a rejected event with a dead letter, exactly
+    like an unreadable package: kept, listed, replayable with a corrected payload."""
+    return _store_rejected(store, raw, rejected, event_id, actor)
+
+
 def _store_rejected(
     store: JobStore, raw: bytes, rejected: PackageRejected, event_id: str | None, actor: str
 ) -> Received:

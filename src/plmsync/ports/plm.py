@@ -8,7 +8,7 @@ shipped contract suite in `plmsync.testing.plm_contract`.
 Errors are the ones of `plmsync.ports.plm_errors`, each a member of the shared error tree, so
 a caller knows what to do next: retry (`PlmUnavailable`, `PlmRateLimited`), stop and fix the
 credentials (`PlmAuthError`), or keep the payload as rejected (`PlmEventInvalid`,
-`PlmMappingFailed`, `PlmChangeUnknown`).
+`PlmMappingFailed`, `PlmChangeUnknown`, all `PackageRejected`).
 """
 
 from __future__ import annotations

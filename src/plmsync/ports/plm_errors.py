@@ -12,7 +12,6 @@ from plmsync.domain.errors import (
     ConfigError,
     PackageRejected,
     RateLimited,
-    RejectedError,
     TransientError,
 )
 
@@ -35,7 +34,9 @@ class PlmAuthError(AuthError):
     )
 
 
-class PlmChangeUnknown(RejectedError):
+class PlmChangeUnknown(PackageRejected):
+    """The event cannot become a package: kept as a rejected event, replayable."""
+
     code = "PLMSYNC-PLM-CHANGE-UNKNOWN"
     remedy = "The PLM does not know the change the event names: check it was not deleted."
 

@@ -21,6 +21,7 @@ from plmsync.domain.package import ChangePackage
 from plmsync.engine.crashpoint import FILE_VARIABLE, POINT_VARIABLE
 from plmsync.engine.model import EventStatus
 from plmsync.engine.service import Engine
+from plmsync.ports.store import Received
 from tests.broker.rabbit import drain, publish, write_workspace
 
 pytestmark = pytest.mark.rabbitmq
@@ -138,3 +139,44 @@ def test_a_redelivered_poison_message_is_dead_lettered_again_not_acknowledged(
     ]
     assert len(letters) == 1  # the redelivery opened no second dead letter
     assert [body for _, body in drain(broker_config, broker_config.dead_letter_queue)] == [poison]
+
+
+class StoreDown(Exception):
+    pass
+
+
+def failing_submit(raw: bytes) -> Received:
+    raise StoreDown("the state database is not reachable")
+
+
+def test_a_message_the_store_cannot_take_goes_back_to_the_queue_and_the_consumer_stops(
+    broker_config: BrokerConfig,
+) -> None:
+    publish(broker_config, RELEASE)
+    consumer = IngressConsumer(broker_config, failing_submit, lambda _: pytest.fail("unread"))
+    with pytest.raises(StoreDown):
+        consumer.run(exit_when_idle=True, poll_seconds=0.5)
+    assert [body for _, body in drain(broker_config, broker_config.queue)] == [RELEASE]
+
+
+def test_a_message_that_keeps_failing_ends_in_the_dlq_at_the_delivery_limit(
+    broker_config: BrokerConfig,
+) -> None:
+    """The broker's own guard: each crash requeues it, and past `delivery_limit` deliveries
+    RabbitMQ dead-letters it instead of delivering it forever."""
+    publish(broker_config, RELEASE)
+    consumer = IngressConsumer(broker_config, failing_submit, lambda _: pytest.fail("unread"))
+    crashes = 0
+    while crashes < 2 * broker_config.delivery_limit:  # a bound, should the limit not hold
+        try:
+            consumer.run(exit_when_idle=True, poll_seconds=0.5)
+            break  # nothing was delivered any more
+        except StoreDown:
+            crashes += 1
+    # Each crash returns the message once; RabbitMQ delivers it until its returns exceed
+    # the limit: the first delivery plus `delivery_limit` redeliveries.
+    assert crashes == broker_config.delivery_limit + 1
+    assert drain(broker_config, broker_config.queue) == []
+    dead = drain(broker_config, broker_config.dead_letter_queue)
+    assert [body for _, body in dead] == [RELEASE]
+    assert dead[0][0].headers["x-death"][0]["reason"] == "delivery_limit"

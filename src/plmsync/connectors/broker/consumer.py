@@ -4,9 +4,11 @@ At-least-once in, exactly-once effect: a message is acknowledged only after the 
 it (`Engine.submit`, one transaction); a crash before the ack makes RabbitMQ deliver it again,
 and the inbox records the redelivery as a duplicate that enqueues nothing. A payload the inbox
 rejects is stored as rejected (with its dead letter) and then nacked without requeue, so the
-broker's dead-letter exchange holds it too. If storing fails (the store is down), the message
-is requeued and the consumer stops: RabbitMQ's delivery limit ends a message that keeps
-failing in the dead-letter queue.
+broker's dead-letter exchange holds it too. If storing fails (the store is down), the consumer
+stops and closing its connection returns the message to the queue; RabbitMQ counts each
+return, and past `delivery_limit` it dead-letters a message that keeps failing instead of
+delivering it forever. (Messages prefetched but not yet handled are returned too, and their
+count grows with each crash: a small `prefetch` keeps innocent messages far from the limit.)
 """
 
 from __future__ import annotations
@@ -98,11 +100,9 @@ class IngressConsumer:
         return settled
 
     def _settle(self, channel: Any, method: Any, body: bytes) -> None:
-        try:
-            received = self.submit(body)
-        except BaseException:
-            channel.basic_nack(method.delivery_tag, requeue=True)
-            raise
+        # If storing fails, the exception ends the run and closing the connection returns the
+        # message (a nack here would have it redelivered at once, to this very consumer).
+        received = self.submit(body)
         crashpoint("consume.after_submit")
         repeats = received.event.duplicate_of
         original = None if repeats is None else self.read_event(repeats)

@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from plmsync.domain.sla import Breach, PlantClock
 from plmsync.engine.errors import IllegalTransition, StateConflict
 from plmsync.engine.model import JobState
-from plmsync.engine.outbox import DeliveryStatus, EventType, sla_breached
+from plmsync.engine.outbox import DeliveryStatus, EventType, breach_listener, sla_breached
 from plmsync.persistence import SqlStore
 from plmsync.ports.store import ReviewDraft, ReviewKind
 from tests.persistence.conftest import START, FakeClock
@@ -137,15 +138,33 @@ def test_the_event_and_the_move_commit_together(store: SqlStore) -> None:
 def test_an_sla_breach_is_announced_once_per_job(store: SqlStore) -> None:
     [job] = receive(store, "ECO-7", "US01").jobs
     deadline = START - dt.timedelta(hours=1)
-    first = sla_breached(
-        store, change_number="ECO-7", plant="US01", job=job.id, deadline=deadline, hours=24
-    )
-    again = sla_breached(
-        store, change_number="ECO-7", plant="US01", job=job.id, deadline=deadline, hours=24
-    )
+    breach = {"change_number": "ECO-7", "plant": "US01", "job": job.id, "deadline": deadline}
+    first = sla_breached(store, **breach)
+    again = sla_breached(store, **breach)
     assert first is not None and again is None
     assert types(store) == [("sla.breached", "changes/ECO-7/plants/US01")]
     assert first.data["deadline"] == deadline.isoformat()
+
+
+def test_the_sla_watch_listener_emits_each_breach(store: SqlStore) -> None:
+    [job] = receive(store, "ECO-8", "DE01").jobs
+    approved = START - dt.timedelta(hours=30)
+    clock = PlantClock("ECO-8", "DE01", job.id, "queued", "eco", "high", approved)
+    due = approved + dt.timedelta(hours=24)  # the `high` threshold of the default policy
+    announce = breach_listener(store)
+    announce(Breach(clock, due, START - due))
+    announce(Breach(clock, due, START - due + dt.timedelta(minutes=5)))  # the next check
+    (event,) = store.outbox_events()
+    assert event.data == {
+        "change_number": "ECO-8",
+        "plant": "DE01",
+        "job": job.id,
+        "deadline": due.isoformat(),
+        "kind": "eco",
+        "priority": "high",
+        "started": approved.isoformat(),
+        "overdue_seconds": 6 * 3600,
+    }
 
 
 def test_deliveries_advance_per_channel(store: SqlStore, clock: FakeClock) -> None:

@@ -16,10 +16,12 @@ is derived from the outbox row, so it is the same on every delivery and consumer
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from plmsync.domain.sla import Breach
 from plmsync.engine.model import InboxEvent, Job, JobState
 from plmsync.ports.reviews import ReviewTask
 
@@ -119,7 +121,6 @@ def sla_breached(
     plant: str,
     job: int,
     deadline: dt.datetime,
-    hours: float,
     details: dict[str, Any] | None = None,
 ) -> OutboxEvent | None:
     """Announce that a plant is past the change's service level. Once per job: calling again
@@ -129,13 +130,34 @@ def sla_breached(
         "plant": plant,
         "job": job,
         "deadline": deadline.astimezone(dt.UTC).isoformat(),
-        "threshold_hours": hours,
         **(details or {}),
     }
     draft = OutboxDraft(
         EventType.SLA_BREACHED, subject(change_number, plant), data, f"sla.breached:job:{job}"
     )
     return outbox.emit_event(draft)
+
+
+def breach_listener(outbox: OutboxWriter) -> Callable[[Breach], None]:
+    """For `SlaWatch(listeners=[...])`: each breach it raises becomes an sla.breached event."""
+
+    def announce(breach: Breach) -> None:
+        clock = breach.clock
+        sla_breached(
+            outbox,
+            change_number=clock.change,
+            plant=clock.plant,
+            job=clock.job,
+            deadline=breach.due,
+            details={
+                "kind": clock.kind,
+                "priority": clock.priority,
+                "started": clock.started.astimezone(dt.UTC).isoformat(),
+                "overdue_seconds": int(breach.overdue.total_seconds()),
+            },
+        )
+
+    return announce
 
 
 # --- which state changes cause which events (the store calls these inside its transaction) --

@@ -19,6 +19,7 @@ from plmsync.cli import (
     generate_command,
     governance_commands,
     import_command,
+    plm_commands,
 )
 from plmsync.cli.catalogue_doc import catalogue_markdown
 from plmsync.cli.common import EXIT_FAILED, ConfigOption, console, handled
@@ -139,6 +140,7 @@ api_commands.register(app)  # serve, openapi, clients …
 broker_commands.register(app)  # consume, relay, outbox
 app.add_typer(generate_command.generate_app)  # generate release|eco
 app.command("import")(import_command.import_command)
+plm_commands.register(app)  # poll, watch
 
 
 def main() -> None:

@@ -59,6 +59,8 @@ def _property(name: str, value: object) -> dict[str, object]:
 
 @dataclass
 class OnshapeServer:
+    base_url: str = BASE_URL
+    token_url: str = TOKEN_URL
     revisions: list[dict[str, Any]] = field(default_factory=list)
     packages: dict[str, dict[str, Any]] = field(default_factory=dict)
     boms: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -95,7 +97,7 @@ class OnshapeServer:
             "modifiedAt": at.isoformat(),
             "isObsoletion": False,
             "items": items,
-            "href": f"{BASE_URL}/releasepackages/{rpid}",
+            "href": f"{self.base_url}/releasepackages/{rpid}",
         }
         for item in items:
             self._revise(rpid, package.change.number, item, at)
@@ -214,7 +216,7 @@ class OnshapeServer:
     # --- the API --------------------------------------------------------------------------
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        if str(request.url) == TOKEN_URL:
+        if str(request.url) == self.token_url:
             return self._token(request)
         self.api_requests.append(request)
         if self.failures:
@@ -228,7 +230,9 @@ class OnshapeServer:
         self.token_requests += 1
         expected = httpx.BasicAuth(CLIENT_ID, CLIENT_SECRET)
         sent = request.headers.get("Authorization")
-        wanted = next(expected.auth_flow(httpx.Request("POST", TOKEN_URL))).headers["Authorization"]
+        wanted = next(expected.auth_flow(httpx.Request("POST", self.token_url))).headers[
+            "Authorization"
+        ]
         form = dict(x.split("=", 1) for x in request.content.decode().split("&"))
         if self.client_refused or sent != wanted or form.get("grant_type") != "client_credentials":
             return httpx.Response(401, json={"error": "invalid_client"})
@@ -239,7 +243,7 @@ class OnshapeServer:
         )
 
     def _route(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path.removeprefix("/api/v16")
+        path = request.url.path.removeprefix(httpx.URL(self.base_url).path)
         if match := re.fullmatch(r"/revisions/companies/([^/]+)", path):
             return self._revisions(match[1], request.url.params)
         if match := re.fullmatch(r"/releasepackages/([^/]+)", path):
@@ -259,7 +263,7 @@ class OnshapeServer:
             if r["companyId"] == company and dt.datetime.fromisoformat(r["createdAt"]) >= after
         ]
         page = matching[offset : offset + limit]
-        here = f"{BASE_URL}/revisions/companies/{company}"
+        here = f"{self.base_url}/revisions/companies/{company}"
         query = {"after": after.isoformat(), "limit": limit}
         body: dict[str, Any] = {
             "items": page,

@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DEMO_DIR ?= demo-workspace
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint typecheck bench bench-diff schema docs clean
+.PHONY: demo test browser lint typecheck bench bench-diff schema docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,18 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/plmsync demo --dir $(DEMO_DIR)
 
-test: $(STAMP)
+# The dashboard's browser tests drive Debian's Chromium through Playwright (never a browser
+# download). Installed here when missing; without root or sudo those tests skip (fail in CI).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  echo "Installing Debian's chromium for the dashboard's browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else SUDO=none; fi; \
+	  if [ "$$SUDO" = none ]; then echo "not root and no sudo: the browser tests will skip"; \
+	  else $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
+	       { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; fi; }
+
+test: $(STAMP) browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q

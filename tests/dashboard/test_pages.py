@@ -74,7 +74,8 @@ def test_change_page_compares_old_and_new_bom_per_plant(
     bom = client.get("/ui/changes/ECO-0012/bom", params={"plant": "US01"}).text
     assert "What a sync would post now" in bom  # held for review: nothing posted yet
     pump = re.search(r'data-item="PMP-40".*?</table>', bom, re.S)
-    assert pump is not None and "rev A" in pump.group(0) and "rev B" in pump.group(0)
+    assert pump is not None and "rev A → rev B" in pump.group(0)
+    assert "0 added, 0 removed, 1 changed" in pump.group(0)  # only the screws: 6 → 8
     assert re.search(
         r'<tr class="changed">\s*<td class="fn">\d+</td>\s*<td class="old">SCR-M5X16', pump.group(0)
     )

@@ -1,7 +1,10 @@
-"""`plmsync demo`: a two-plant workspace, an initial release, then an ECO — on real Tryton."""
+"""`plmsync demo`: a two-plant workspace, an initial release, then an ECO — on real Tryton —
+and two changes that need a person (one held for review, one refused by the plants), so the
+dashboard has something for everyone to do. It ends by saying how to open the dashboard."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import time
 from importlib import resources
@@ -10,15 +13,29 @@ from pathlib import Path
 from rich.console import Console
 from rich.panel import Panel
 
+from plmsync.api.bootstrap import open_clients
+from plmsync.api.clients import ClientRegistry
 from plmsync.bootstrap import build_engine
-from plmsync.cli.engine_sync import sync_file
-from plmsync.config import load_config
+from plmsync.cli.engine_sync import result_table, sync_file
+from plmsync.config import WorkspaceConfig, load_config
 from plmsync.domain.errors import ConfigError
+from plmsync.engine.service import Engine
+from plmsync.engine.status import job_rows
 from plmsync.pipeline.fetch import parse_package
 from plmsync.workspace import CONFIG_NAME, PlantSpec, init_workspace
 
 DEMO_PLANTS = (PlantSpec("US01", "NA"), PlantSpec("DE01", "EU"))
 SAMPLES = ("gp40_release.json", "gp40_eco.json")
+# Submitted as a PLM feed would, without the CLI's pre-check: the first doubles the oil fill
+# (held by the checkpoint below), the second carries a unit typed wrong in PLM (dead letter).
+NEEDS_PEOPLE = ("gp40_trial.json", "gp40_oil_typo.json")
+DEMO_RULES = """
+rules:
+  checkpoints:
+    quantity_change_above_pct: 50  # a BOM quantity that changes by more waits for engineering
+"""
+PLANNER = "planner"
+PLANNER_SCOPES = ("changes:read", "reviews:approve", "deadletters:manage")
 
 
 def run_demo(directory: Path, console: Console) -> None:
@@ -26,9 +43,13 @@ def run_demo(directory: Path, console: Console) -> None:
     _fresh(directory)
     with console.status("Creating the demo workspace with an ERP database per plant…"):
         config_path = init_workspace(directory, DEMO_PLANTS)
+    with config_path.open("a", encoding="utf-8") as handle:
+        handle.write(DEMO_RULES)
     console.print(f"Workspace [bold]{config_path}[/] with plants US01 (NA) and DE01 (EU)")
-    files = _write_samples(directory / "packages")
-    engine = build_engine(load_config(config_path))
+    files = _write_samples(directory / "packages", SAMPLES)
+    extra = _write_samples(directory / "packages", NEEDS_PEOPLE)
+    config = load_config(config_path)
+    engine = build_engine(config)
     try:
         ok = True
         for path in files:
@@ -37,9 +58,45 @@ def run_demo(directory: Path, console: Console) -> None:
             ok = sync_file(engine, path, console) and ok
         console.print(Panel("The same ECO delivered again: recorded, not posted", expand=False))
         ok = sync_file(engine, files[-1], console) and ok
+        _needs_people(engine, extra, console)
     finally:
         engine.close()
+    secret = _planner(config)
     _closing(console, directory, files, ok, time.perf_counter() - started)
+    _dashboard_hint(console, config_path, secret)
+
+
+def _needs_people(engine: Engine, files: list[Path], console: Console) -> None:
+    console.print(Panel("Two more changes from the PLM feed: they need a person", expand=False))
+    jobs = [job.id for path in files for job in engine.submit(path.read_bytes()).jobs]
+    engine.run_until_settled(jobs)
+    for path in files:
+        number = _change(path)
+        rows = [row for row in job_rows(engine.store, jobs) if row.change == number]
+        console.print(result_table(number, rows))
+
+
+def _planner(config: WorkspaceConfig) -> str:
+    """A dashboard sign-in for the demo (a client; its secret is shown once, below)."""
+    clients = open_clients(config)
+    try:
+        _, secret = ClientRegistry(clients).add(PLANNER, PLANNER_SCOPES, dt.datetime.now(dt.UTC))
+    finally:
+        clients.close()
+    return secret
+
+
+def _dashboard_hint(console: Console, config: Path, secret: str) -> None:
+    console.print(
+        Panel(
+            f"[bold]The dashboard[/]: run\n  .venv/bin/plmsync serve --config {config}\n"
+            f"then open http://127.0.0.1:8000/ui/ and sign in as [bold]{PLANNER}[/] with the "
+            f"secret\n  {secret}\n(shown once; `plmsync clients add` makes more). One change "
+            "waits for your review and one for a corrected replay (its unit LTR should be L).",
+            expand=False,
+        ),
+        highlight=False,
+    )
 
 
 def _fresh(directory: Path) -> None:
@@ -54,11 +111,11 @@ def _fresh(directory: Path) -> None:
     shutil.rmtree(directory)
 
 
-def _write_samples(folder: Path) -> list[Path]:
+def _write_samples(folder: Path, names: tuple[str, ...]) -> list[Path]:
     """The sample packages as files in the workspace, so the user can replay them by hand."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name in SAMPLES:
+    for name in names:
         path = folder / name
         path.write_bytes(resources.files("plmsync.samples").joinpath(name).read_bytes())
         paths.append(path)

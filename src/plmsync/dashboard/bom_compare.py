@@ -44,8 +44,8 @@ class BomComparison:
     new_revision: str  # "" when the change retires the BOM
     rows: list[BomRow]
 
-    def count(self, change: LineChange) -> int:
-        return sum(1 for row in self.rows if row.change is change)
+    def count(self, change: LineChange | str) -> int:
+        return sum(1 for row in self.rows if row.change == change)
 
 
 def compare(item: str, old: BomRecord | None, new: BomRecord | None) -> BomComparison:

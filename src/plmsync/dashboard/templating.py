@@ -24,7 +24,9 @@ def when(value: dt.datetime | dt.date | None) -> str:
 def hours(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value * 60:.0f} min" if value < 1 else f"{value:.1f} h"
+    if value < 1:
+        return f"{value * 60:.0f} min"
+    return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} d"
 
 
 def percent(value: float | None) -> str:

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from plmsync.cli.app import app
+from plmsync.engine.model import JobState
 from plmsync.persistence import SqlStore
 from plmsync.testing.packages import load_sample, release_package
 from plmsync.testing.plm_contract import T0
@@ -135,3 +136,15 @@ def test_watch_once_takes_what_was_dropped(tmp_path: Path) -> None:
     rejected = sorted(p.name for p in (drop / "rejected").iterdir())
     assert rejected == ["2-notes.txt", "2-notes.txt.error.json"]
     assert "notes.txt: rejected" in result.output
+
+
+def test_a_polled_change_is_synced_by_the_worker(tmp_path: Path, plm: OnshapeServer) -> None:
+    plm.release(release_package(), T0)
+    config = workspace(tmp_path, plm)
+    runner = CliRunner()
+    assert runner.invoke(app, ["poll", "--config", str(config), "--once"], env=ENV).exit_code == 0
+    worked = runner.invoke(app, ["worker", "--config", str(config), "--exit-when-idle"])
+    assert worked.exit_code == 0, worked.output
+    with SqlStore(f"sqlite:///{tmp_path / 'state.sqlite'}") as store:
+        (job,) = store.jobs(change_number="REL-0007")
+        assert (job.plant, job.state) == ("US01", JobState.SUCCEEDED)

@@ -172,7 +172,7 @@ def test_deliveries_advance_per_channel(store: SqlStore, clock: FakeClock) -> No
         [job] = receive(store, f"ECO-{number}", "US01").jobs
         run_to(store, job.id, JobState.SUCCEEDED)
     first, second = store.outbox_events()
-    store.outbox_delivered(first.id, "broker")
+    store.outbox_delivered("broker", [first.id])
     assert [d.event.id for d in store.outbox_due("broker", START)] == [second.id]
     assert [d.event.id for d in store.outbox_due("webhook:mes", START)] == [first.id, second.id]
 

@@ -1,12 +1,16 @@
 """The outbox relay: deliver every outbox event on every channel, at least once.
 
-    for each channel (broker, webhook:<name>):
+    for each channel (broker, webhook:<name>, plm:<source>):
         for each event due on it (never tried, or retrying and due), oldest first:
-            send it → the channel confirmed (broker ack / 2xx) → mark it delivered
-            it failed → retry later with backoff, or dead after the channel's attempts
+            send it; the channel confirms (broker ack, 2xx) or raises
+            a failure: retry later with backoff, or dead after the channel's attempts;
+                       the channel's pass ends there
+        mark the confirmed events delivered, in one transaction
 
-A crash between "confirmed" and "marked" sends the event again after a restart: delivery is
-at least once, and the CloudEvents id (from the outbox row) lets consumers drop the repeat.
+A crash between a confirm and the mark sends that event (and any other confirmed in the same
+pass) again after a restart: delivery is at least once, and the CloudEvents id (from the
+outbox row) lets consumers drop the repeat.
+
 Each channel gets its events in order: after a failure the channel waits for that event's
 retry (the store offers it nothing else meanwhile), so a subscriber that is down costs one
 attempt per backoff, not one per event. A webhook that refuses one event for good holds the
@@ -64,7 +68,6 @@ class RelayPass:
 
 
 _COUNTS = {
-    DeliveryStatus.DELIVERED: RelayPass(delivered=1),
     DeliveryStatus.RETRYING: RelayPass(retrying=1),
     DeliveryStatus.DEAD: RelayPass(dead=1),
 }
@@ -127,22 +130,24 @@ class Relay:
             channel.close()
 
     def _channel_pass(self, channel: Channel) -> RelayPass:
-        done = RelayPass()
+        """Send the due events in order until one fails. The confirmed ones are marked
+        together, in one transaction, after the sends: a mark per event would cost a durable
+        commit each, many times the price of a confirmed publish."""
+        confirmed: list[int] = []
+        failed: Delivery | None = None
         for due in self.store.outbox_due(channel.name, self.clock.now(), self.batch):
-            delivery = self._deliver(channel, due)
-            done += _COUNTS[delivery.status]
-            if delivery.status is not DeliveryStatus.DELIVERED:
+            crashpoint("relay.before_send")
+            try:
+                channel.send(cloud_event(due.event, self.source))
+            except Exception as error:
+                failed = self._failed(channel, due, error)
                 break
-        return done
-
-    def _deliver(self, channel: Channel, due: Due) -> Delivery:
-        crashpoint("relay.before_send")
-        try:
-            channel.send(cloud_event(due.event, self.source))
-        except Exception as error:
-            return self._failed(channel, due, error)
-        crashpoint("relay.before_mark")
-        return self.store.outbox_delivered(due.event.id, channel.name)
+            confirmed.append(due.event.id)
+            crashpoint("relay.before_mark")
+        if confirmed:
+            self.store.outbox_delivered(channel.name, confirmed)
+        done = RelayPass(delivered=len(confirmed))
+        return done if failed is None else done + _COUNTS[failed.status]
 
     def _failed(self, channel: Channel, due: Due, error: Exception) -> Delivery:
         attempt = due.attempts + 1

@@ -8,6 +8,7 @@ transactions (a job's move, opening a review task, rejecting a payload), never o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 import sqlalchemy as sa
 
@@ -95,15 +96,41 @@ class OutboxMixin(StoreBase):
             found = connection.execute(query.limit(limit)).mappings()
             return [Due(_event_from(row), row["delivery_attempts"]) for row in found]
 
-    def outbox_delivered(self, event: int, channel: str) -> Delivery:
-        return self._record(event, channel, DeliveryStatus.DELIVERED, None, "")
+    def outbox_delivered(self, channel: str, events: Collection[int]) -> None:
+        now = self._now()
+        values = {"status": DeliveryStatus.DELIVERED.value, "next_attempt_at": None}
+        with self._write() as connection:
+            tried = set(_tried(connection, channel, events))
+            if tried:
+                connection.execute(
+                    sa.update(outbox_deliveries)
+                    .where(
+                        outbox_deliveries.c.channel == channel,
+                        outbox_deliveries.c.event.in_(tried),
+                    )
+                    .values(updated_at=now, **values)
+                )
+            first_time = [
+                {
+                    "event": event,
+                    "channel": channel,
+                    "attempts": 0,
+                    "last_error": "",
+                    "updated_at": now,
+                    **values,
+                }
+                for event in events
+                if event not in tried
+            ]
+            if first_time:
+                connection.execute(sa.insert(outbox_deliveries), first_time)
 
     def outbox_failed(
         self, event: int, channel: str, error: str, *, retry_at: dt.datetime | None
     ) -> Delivery:
         """Count a failed attempt: retried at `retry_at`, or dead when that is None."""
         status = DeliveryStatus.DEAD if retry_at is None else DeliveryStatus.RETRYING
-        return self._record(event, channel, status, retry_at, error)
+        return self._failure(event, channel, status, retry_at, error)
 
     def outbox_deliveries(
         self, *, status: DeliveryStatus | None = None, channel: str | None = None
@@ -133,7 +160,7 @@ class OutboxMixin(StoreBase):
             )
             return _delivery(connection, event, channel)
 
-    def _record(
+    def _failure(
         self,
         event: int,
         channel: str,
@@ -143,12 +170,11 @@ class OutboxMixin(StoreBase):
     ) -> Delivery:
         now = self._now()
         values = {"status": status.value, "next_attempt_at": next_attempt_at, "updated_at": now}
-        counted = 0 if status is DeliveryStatus.DELIVERED else 1
         with self._write() as connection:
             if _exists(connection, event, channel):
                 connection.execute(
                     _update(event, channel).values(
-                        attempts=outbox_deliveries.c.attempts + counted,
+                        attempts=outbox_deliveries.c.attempts + 1,
                         last_error=error or outbox_deliveries.c.last_error,
                         **values,
                     )
@@ -156,10 +182,17 @@ class OutboxMixin(StoreBase):
             else:
                 connection.execute(
                     sa.insert(outbox_deliveries).values(
-                        event=event, channel=channel, attempts=counted, last_error=error, **values
+                        event=event, channel=channel, attempts=1, last_error=error, **values
                     )
                 )
             return _delivery(connection, event, channel)
+
+
+def _tried(connection: sa.Connection, channel: str, events: Collection[int]) -> list[int]:
+    query = sa.select(outbox_deliveries.c.event).where(
+        outbox_deliveries.c.channel == channel, outbox_deliveries.c.event.in_(list(events))
+    )
+    return [int(event) for event in connection.execute(query.with_for_update()).scalars()]
 
 
 def _backing_off(channel: str, now: dt.datetime) -> sa.Select[tuple[int]]:

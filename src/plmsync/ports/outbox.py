@@ -4,6 +4,7 @@ the transactions of the state changes that cause them; see engine/outbox.py)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Protocol
 
 from plmsync.engine.outbox import Delivery, DeliveryStatus, Due, OutboxDraft, OutboxEvent
@@ -20,7 +21,8 @@ class OutboxStore(Protocol):
     def outbox_due(self, channel: str, now: dt.datetime, limit: int = 100) -> list[Due]:
         """Events not delivered on `channel` yet: never tried, or retrying and due by `now`."""
 
-    def outbox_delivered(self, event: int, channel: str) -> Delivery: ...
+    def outbox_delivered(self, channel: str, events: Collection[int]) -> None:
+        """These events were confirmed on `channel` (one transaction for them all)."""
 
     def outbox_failed(
         self, event: int, channel: str, error: str, *, retry_at: dt.datetime | None

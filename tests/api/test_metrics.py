@@ -1,5 +1,6 @@
 """`/metrics` exposes throughput per stage, failures by code, retries, dead-letter depth,
-ERP latency per target, queue depth and lag, SLA breaches — and they move during a sync."""
+ERP latency per target, queue depth and lag, SLA breaches and the KPIs — and they move
+during a sync."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ FAMILIES = (
     "plmsync_queue_lag_seconds",
     "plmsync_erp_call_seconds",
     "plmsync_sla_breaches_total",
+    "plmsync_deployment_latency_hours",
+    "plmsync_first_pass_ratio",
+    "plmsync_touchpoints_per_change",
+    "plmsync_in_use_last_day",
+    "plmsync_sla_overdue",
 )
 
 
@@ -89,3 +95,30 @@ def test_retries_and_queue_lag_while_an_erp_is_down(
     after = scrape(client, auth)
     assert after['plmsync_retries_total{plant="US01"}'] == 1
     assert after['plmsync_failures_total{code="PLMSYNC-ERP-UNAVAILABLE"}'] == 1
+
+
+def test_kpis_move_during_a_sync(client: TestClient, services: ApiServices, auth: Auth) -> None:
+    assert "plmsync_first_pass_ratio" not in scrape(client, auth)  # no outcome yet: no sample
+    client.post("/v1/changes", content=RELEASE, headers=auth("changes:write"))
+    assert scrape(client, auth)["plmsync_sla_overdue"] == 2  # approved 2026-05-04, due +48 h
+    run(services)
+    after = scrape(client, auth)
+    assert after["plmsync_first_pass_ratio"] == 1.0
+    assert after["plmsync_in_use_last_day"] == 2
+    assert after["plmsync_sla_overdue"] == 0
+    # approved 2026-05-04 08:50 UTC, in use at the engine's 2026-06-01 08:00: 671.2 h
+    latency = after['plmsync_deployment_latency_hours{plant="US01",quantile="0.5"}']
+    assert round(latency, 1) == 671.2
+
+
+def test_an_sla_breach_is_raised_once_audited_and_counted(
+    client: TestClient, services: ApiServices, auth: Auth
+) -> None:
+    client.post("/v1/changes", content=RELEASE, headers=auth("changes:write"))
+    raised = services.sla.check()
+    assert sorted(b.plant for b in raised) == ["DE01", "US01"]
+    assert services.sla.check() == []  # raised once per plant
+    counted = scrape(client, auth)['plmsync_sla_breaches_total{kind="release",priority="normal"}']
+    assert counted == 2
+    trail = [e for e in services.engine.audit_trail("REL-0007") if e.action == "sla.breached"]
+    assert sorted(e.plant for e in trail) == ["DE01", "US01"]

@@ -16,7 +16,7 @@ KPIs (read at scrape time, domain/kpis.py):
     plmsync_deployment_latency_hours{plant,quantile}  approval → in use, p50 / p90
     plmsync_first_pass_ratio                changes in at a plant in one go, nobody involved
     plmsync_touchpoints_per_change          reviews + replays + manual activations
-    plmsync_in_use_last_24h                 changes put in use per plant in the last day
+    plmsync_in_use_last_day                 changes put in use per plant in the last day
     plmsync_sla_overdue                     plants waiting past their SLA threshold now
 
 The engine reports through `listener` (its `Listener`) and the ERP adapters are wrapped by
@@ -183,7 +183,7 @@ class KpiGauges(Collector):
             "Manual touchpoints per change",
             found.touchpoints_per_change,
         )
-        yield _gauge("plmsync_in_use_last_24h", "Changes in use, last 24 h", found.in_use_last_24h)
+        yield _gauge("plmsync_in_use_last_day", "Changes in use, last 24 h", found.in_use_last_24h)
         overdue = breaches(self.policy, self.reader.clocks(), now)
         yield _gauge("plmsync_sla_overdue", "Plants past their SLA now", len(overdue))
 

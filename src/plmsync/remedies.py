@@ -10,6 +10,7 @@ from plmsync.connectors.erp.tryton import errors as tryton_errors
 from plmsync.domain import errors
 from plmsync.domain.issues import CATALOGUE
 from plmsync.importers import refusals
+from plmsync.ports.event_errors import EVENT_ERROR_CLASSES
 from plmsync.ports.plm_errors import PLM_ERROR_CLASSES
 
 ERROR_CLASSES: tuple[type[errors.PlmsyncError], ...] = (
@@ -22,6 +23,7 @@ ERROR_CLASSES: tuple[type[errors.PlmsyncError], ...] = (
     errors.AuthError,
     errors.RejectedError,
     *PLM_ERROR_CLASSES,
+    *EVENT_ERROR_CLASSES,
 )
 FALLBACK = "Read the message; if it does not say what to fix, ask the integration admin."
 

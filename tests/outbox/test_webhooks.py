@@ -19,13 +19,14 @@ from typer.testing import CliRunner
 from plmsync.cli.app import app
 from plmsync.config import WebhookSubscription
 from plmsync.connectors.webhooks.sender import WebhookChannel, secret_of
-from plmsync.domain.errors import ConfigError, TransientError
+from plmsync.domain.errors import ConfigError
 from plmsync.engine.clock import ManualClock
 from plmsync.engine.model import JobState
 from plmsync.engine.outbox import DeliveryStatus
 from plmsync.engine.relay import Relay, RelayPass
 from plmsync.engine.retry import RetryPolicy
 from plmsync.persistence import SqlStore
+from plmsync.ports.event_errors import DeliveryFailed
 from tests.persistence.conftest import START
 from tests.persistence.helpers import LEASE, receive
 
@@ -70,7 +71,7 @@ def test_a_signature_made_with_another_secret_does_not_verify() -> None:
 @pytest.mark.parametrize("status", [400, 404, 500, 503])
 def test_any_answer_but_2xx_is_a_failure_to_retry(status: int) -> None:
     hook = channel(httpx.MockTransport(lambda _: httpx.Response(status)))
-    with pytest.raises(TransientError, match=f"HTTP {status}"):
+    with pytest.raises(DeliveryFailed, match=f"HTTP {status}"):
         hook.send(EVENT)
 
 
@@ -78,7 +79,7 @@ def test_no_answer_is_a_failure_to_retry() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    with pytest.raises(TransientError, match="ConnectError"):
+    with pytest.raises(DeliveryFailed, match="ConnectError"):
         channel(httpx.MockTransport(refuse)).send(EVENT)
 
 

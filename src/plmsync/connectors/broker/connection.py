@@ -9,19 +9,20 @@ import pika
 from pika.exceptions import AMQPConnectionError
 
 from plmsync.config import BrokerConfig
-from plmsync.domain.errors import ConfigError, TransientError
+from plmsync.domain.errors import ConfigError
+from plmsync.ports.event_errors import BrokerUnavailable
 
 # RabbitMQ's built-in account, which the broker only lets in from localhost.
 GUEST_PASSWORD = "guest"
 
 
 def connect(config: BrokerConfig) -> pika.BlockingConnection:
-    """An open connection, or TransientError saying which broker could not be reached."""
+    """An open connection, or BrokerUnavailable saying which broker could not be reached."""
     try:
         return pika.BlockingConnection(parameters(config))
     except AMQPConnectionError as error:
         where = f"{config.host}:{config.port}{config.virtual_host}"
-        raise TransientError(f"RabbitMQ at {where} is not reachable: {error!r}") from error
+        raise BrokerUnavailable(f"RabbitMQ at {where} is not reachable: {error!r}") from error
 
 
 def parameters(config: BrokerConfig) -> pika.ConnectionParameters:

@@ -1,7 +1,7 @@
 """Publishing CloudEvents to the events topic exchange with publisher confirms.
 
 `send` returns only once RabbitMQ confirmed the message (it is then the broker's to keep),
-and raises TransientError otherwise; the connection is reopened on the next send. The routing
+and raises BrokerUnavailable otherwise; the connection is reopened on the next send. The routing
 key is the event type, so a consumer binds `change.*` or `#` as it needs.
 """
 
@@ -17,8 +17,8 @@ from pika.exceptions import AMQPError
 from plmsync.config import BrokerConfig
 from plmsync.connectors.broker.connection import connect
 from plmsync.connectors.broker.topology import declare_events
-from plmsync.domain.errors import TransientError
 from plmsync.engine.outbox import CONTENT_TYPE
+from plmsync.ports.event_errors import BrokerUnavailable
 
 PERSISTENT = 2
 
@@ -45,7 +45,7 @@ class BrokerChannel:
         except AMQPError as error:
             self.close()
             message = f"RabbitMQ did not confirm event {event['id']}: {error!r}"
-            raise TransientError(message) from error
+            raise BrokerUnavailable(message) from error
 
     def close(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None

@@ -59,6 +59,23 @@ class FeedMapping(_Mapping):
     change_number: JsonPath = "releaseName"
 
 
+class NotificationMapping(_Mapping):
+    """A webhook body announcing a released change. Onshape's `onshape.workflow.transition`
+    (`BTWorkflowMessageBody`) names the release package by id only, so the change number is
+    learnt when the change is fetched. A body whose `accept` fields differ is not a release."""
+
+    event_id: JsonPath = "objectId"
+    occurred_at: JsonPath = "timestamp"
+    change_number: JsonPath | None = None
+    accept: dict[str, str] = Field(
+        default_factory=lambda: {
+            "event": "onshape.workflow.transition",
+            "objectType": "RELEASE",
+            "transitionName": "RELEASE",
+        }
+    )
+
+
 class ChangeMapping(_Mapping):
     """The change itself; `path` is formatted with `{event_id}`."""
 
@@ -114,6 +131,7 @@ class BomMapping(_Mapping):
 
 class RestMapping(_Mapping):
     feed: FeedMapping = FeedMapping()
+    notification: NotificationMapping = NotificationMapping()
     change: ChangeMapping = ChangeMapping()
     item: ItemMapping = ItemMapping()
     bom: BomMapping = BomMapping()

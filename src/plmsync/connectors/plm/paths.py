@@ -12,6 +12,7 @@ is refused when the mapping is loaded, not when the first answer arrives.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -90,3 +91,13 @@ def _take(current: object, step: _Step) -> object | None:
         if isinstance(entry, dict) and str(entry.get(step.field)) == step.value:
             return entry
     return None
+
+
+def lookup_time(document: object, path: str) -> dt.datetime | None:
+    """The value at `path` as an ISO 8601 timestamp with a timezone, or None if it is not one."""
+    value = lookup(document, path)
+    try:
+        at = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None

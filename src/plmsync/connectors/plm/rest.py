@@ -11,12 +11,12 @@ mapping file, see `mapping.py`).
 repeated; one event per change (the feed lists one record per released item). A page's
 `next` link is followed only on the configured host, so credentials never leave for another.
 `fetch` reads the change and the BOM of each released assembly. Quantities are read from
-JSON as exact decimals. The source takes no notifications (it polls) and writes nothing back.
+JSON as exact decimals. `parse_event` reads the PLM's release notifications (Onshape's
+workflow transition webhook by default); it writes nothing back.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -28,14 +28,14 @@ import httpx
 from plmsync.connectors.plm.cursor import SinceCursor
 from plmsync.connectors.plm.graph import Json, package_from
 from plmsync.connectors.plm.mapping import RestMapping
-from plmsync.connectors.plm.paths import lookup
+from plmsync.connectors.plm.notifications import read_notification
+from plmsync.connectors.plm.paths import lookup, lookup_time
 from plmsync.connectors.plm.responses import check_status
 from plmsync.domain.errors import ConfigError
 from plmsync.domain.package import ChangePackage
 from plmsync.ports.plm import PlmCapabilities, PlmEvent, Polled, SyncOutcome
 from plmsync.ports.plm_errors import (
     PlmChangeUnknown,
-    PlmEventInvalid,
     PlmMappingFailed,
     PlmUnavailable,
 )
@@ -79,13 +79,11 @@ class RestPlmSource:
         self._get(self._feed_path(), {self.mapping.feed.limit_param: "1"})
 
     def capabilities(self) -> PlmCapabilities:
-        return PlmCapabilities(poll=True)
+        return PlmCapabilities(webhook=True, poll=True)
 
     def parse_event(self, raw: bytes) -> PlmEvent:
-        raise PlmEventInvalid(
-            f"{self._name} takes no notifications: it polls the PLM",
-            problems=[f"{len(raw)} byte(s) received"],
-        )
+        """A release notification as the mapping describes it (Onshape's by default)."""
+        return read_notification(raw, self.mapping.notification, self._name)
 
     def fetch(self, event: PlmEvent) -> ChangePackage:
         spec = self.mapping.change
@@ -144,7 +142,12 @@ class RestPlmSource:
         """Admit one feed record: a new change becomes an event; the cursor moves past it.
         A record naming no change (not released through one) only moves the cursor."""
         feed = self.mapping.feed
-        at = _time(lookup(record, feed.occurred_at), record)
+        at = lookup_time(record, feed.occurred_at)
+        if at is None:
+            raise PlmMappingFailed(
+                f"{self._name}: a feed record's {feed.occurred_at} is not a time with a timezone",
+                problems=[json.dumps(record, default=str)[:300]],
+            )
         record_id = str(lookup(record, feed.record_id))
         if not position.admits(at, record_id):
             return position
@@ -206,16 +209,3 @@ def _json_object(response: httpx.Response) -> Json:
 def _list(document: Json, path: str) -> list[Json]:
     found = lookup(document, path)
     return [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
-
-
-def _time(value: object, record: Json) -> dt.datetime:
-    try:
-        at = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        at = None
-    if at is None or at.tzinfo is None:
-        raise PlmMappingFailed(
-            f"a feed record's time is not a timestamp with a timezone: {value!r}",
-            problems=[json.dumps(record, default=str)[:300]],
-        )
-    return at

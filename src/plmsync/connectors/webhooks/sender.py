@@ -18,8 +18,9 @@ import httpx
 from standardwebhooks import Webhook
 
 from plmsync.config import WebhookSubscription
-from plmsync.domain.errors import ConfigError, TransientError
+from plmsync.domain.errors import ConfigError
 from plmsync.engine.outbox import CONTENT_TYPE
+from plmsync.ports.event_errors import DeliveryFailed
 
 
 def secret_of(subscription: WebhookSubscription) -> str:
@@ -58,9 +59,9 @@ class WebhookChannel:
                 self.subscription.url, content=body.encode(), headers=self._headers(event, body)
             )
         except httpx.HTTPError as error:
-            raise TransientError(f"{self.name}: {type(error).__name__}: {error}") from error
+            raise DeliveryFailed(f"{self.name}: {type(error).__name__}: {error}") from error
         if not response.is_success:
-            raise TransientError(f"{self.name} answered HTTP {response.status_code}")
+            raise DeliveryFailed(f"{self.name} answered HTTP {response.status_code}")
 
     def close(self) -> None:
         self._client.close()

@@ -26,7 +26,8 @@ class PlmEvent:
     """A PLM's notice that a change was released: enough to fetch it, and to deduplicate it.
 
     `event_id` is stable across redeliveries and polls (the inbox is idempotent by it);
-    `occurred_at` carries a timezone."""
+    `occurred_at` carries a timezone. `change_number` is "" when a notification does not
+    carry it (Onshape's names the release package by id only): `fetch` learns it."""
 
     change_number: str
     event_id: str

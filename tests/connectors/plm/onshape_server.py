@@ -103,6 +103,22 @@ class OnshapeServer:
             self._revise(rpid, package.change.number, item, at)
         return rpid
 
+    def notification(self, change_number: str) -> bytes:
+        """The `onshape.workflow.transition` webhook body (`BTWorkflowMessageBody`) Onshape
+        sends when the release package of this change is released."""
+        rpid = next(p["id"] for p in self.packages.values() if p["name"] == change_number)
+        body = {
+            "event": "onshape.workflow.transition",
+            "objectId": rpid,
+            "objectType": "RELEASE",
+            "transitionName": "RELEASE",
+            "timestamp": self.packages[rpid]["modifiedAt"],
+            "messageId": f"msg-{rpid}",
+            "webhookId": "65f0c0ffee0000000000beef",
+            "workflowId": "5b2d1f9e8c7a6b5d4e3f2a1b",
+        }
+        return json.dumps(body).encode()
+
     def expire_tokens(self) -> None:
         self.tokens.clear()
 

@@ -79,6 +79,7 @@ def load(name: str) -> dict[str, Any]:
 
 
 def test_the_recorded_payloads_use_only_fields_of_the_spec() -> None:
+    assert unknown_fields(load("workflow_transition.json"), "BTWorkflowMessageBody") == set()
     assert revisions_problems(load("revisions.json")) == []
     assert release_package_problems(load("releasepackage.json")) == []
     assert bom_problems(load("bom.json")) == []
@@ -90,6 +91,8 @@ def test_the_stand_in_answers_use_only_fields_of_the_spec() -> None:
     assert release_package_problems(server.packages[rpid]) == []
     assert all(bom_problems(bom) == [] for bom in server.boms.values())
     assert revisions_problems({"items": server.revisions}) == []
+    notification = json.loads(server.notification("REL-0007"))
+    assert unknown_fields(notification, "BTWorkflowMessageBody") == set()
 
 
 def test_the_default_mapping_calls_endpoints_of_the_spec() -> None:

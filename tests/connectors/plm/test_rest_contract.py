@@ -34,7 +34,7 @@ class TestRestPlmContract(PlmSourceContract):
     def make_plm(self) -> PlmUnderTest:
         server = OnshapeServer()
         # Page size 2 against 8 revisions per release: every test crosses page boundaries.
-        return PlmUnderTest(onshape_source(server), server.release)
+        return PlmUnderTest(onshape_source(server), server.release, server.notification)
 
     def make_unusable_source(self) -> RestPlmSource:
         return onshape_source(OnshapeServer(), secret="wrong")
@@ -45,7 +45,9 @@ class TestRestPlmContractUnreachable(PlmSourceContract):
 
     def make_plm(self) -> PlmUnderTest:
         server = OnshapeServer()
-        return PlmUnderTest(onshape_source(server, page_size=5), server.release)
+        return PlmUnderTest(
+            onshape_source(server, page_size=5), server.release, server.notification
+        )
 
     def make_unusable_source(self) -> RestPlmSource:
         def unreachable(request: httpx.Request) -> httpx.Response:

@@ -20,6 +20,7 @@ from plmsync.domain.errors import ConfigError
 from plmsync.ports.plm import PlmEvent
 from plmsync.ports.plm_errors import (
     PlmAuthError,
+    PlmEventInvalid,
     PlmMappingFailed,
     PlmRateLimited,
     PlmUnavailable,
@@ -317,3 +318,32 @@ def test_a_next_page_on_another_host_is_not_followed() -> None:
     )
     with pytest.raises(ConfigError, match="another host"):
         source.poll(None)
+
+
+# --- notifications ------------------------------------------------------------------------
+
+
+def test_a_recorded_release_notification_fetches_the_release() -> None:
+    source = recorded_source(recorded())
+    event = source.parse_event((PAYLOADS / "workflow_transition.json").read_bytes())
+    # Onshape's notification names the release package by id only; fetching names the change.
+    assert (event.change_number, event.event_id) == ("", RELEASE_ID)
+    assert event.occurred_at == dt.datetime(2026, 4, 8, 13, 21, 7, 412000, tzinfo=dt.UTC)
+    assert source.fetch(event).change.number == "RP-2026-014"
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        ({"transitionName": "SUBMIT"}, "transitionName is 'SUBMIT', not 'RELEASE'"),
+        ({"objectType": "OBSOLETION"}, "objectType is 'OBSOLETION', not 'RELEASE'"),
+        ({"event": "onshape.revision.created"}, "event is 'onshape.revision.created'"),
+        ({"objectId": ""}, "no objectId"),
+        ({"timestamp": "2026-04-08T13:21:07"}, "timestamp is not a time with a timezone"),
+    ],
+)
+def test_other_notifications_are_not_release_events(edit: dict[str, str], problem: str) -> None:
+    body = {**json.loads((PAYLOADS / "workflow_transition.json").read_text()), **edit}
+    with pytest.raises(PlmEventInvalid) as refused:
+        recorded_source(recorded()).parse_event(json.dumps(body).encode())
+    assert any(p.startswith(problem) for p in refused.value.problems), refused.value.problems

@@ -18,7 +18,7 @@ from tests.connectors.plm.onshape_server import (
 
 
 def onshape_source(
-    server: OnshapeServer, *, secret: str = CLIENT_SECRET, page_size: int = 2
+    server: OnshapeServer, *, secret: str = CLIENT_SECRET, page_size: int = 2, max_pages: int = 50
 ) -> RestPlmSource:
     return RestPlmSource(
         "onshape",
@@ -26,6 +26,7 @@ def onshape_source(
         auth=ClientCredentials(TOKEN_URL, CLIENT_ID, secret),
         path_params={"company": COMPANY},
         page_size=page_size,
+        max_pages=max_pages,
         transport=server.transport,
     )
 

@@ -25,7 +25,7 @@ from plmsync.ports.plm_errors import (
     PlmRateLimited,
     PlmUnavailable,
 )
-from plmsync.testing.packages import release_package
+from plmsync.testing.packages import release_package, renumber
 from plmsync.testing.plm_contract import T0, drain
 from tests.connectors.plm.onshape_server import COMPANY, OnshapeServer
 from tests.connectors.plm.test_rest_contract import onshape_source
@@ -347,3 +347,16 @@ def test_other_notifications_are_not_release_events(edit: dict[str, str], proble
     with pytest.raises(PlmEventInvalid) as refused:
         recorded_source(recorded()).parse_event(json.dumps(body).encode())
     assert any(p.startswith(problem) for p in refused.value.problems), refused.value.problems
+
+
+def test_a_burst_larger_than_a_poll_is_got_through_each_change_once() -> None:
+    """Three releases at one instant are 24 revisions (eight items each); a poll reads one
+    page of two. Pages the cursor has seen do not count, and a release split between polls is
+    announced once (found by the property test in tests/plm_intake)."""
+    server = OnshapeServer()
+    numbers = [f"ECO-B{n}" for n in range(1, 4)]
+    for number in numbers:
+        server.release(renumber(release_package(), number), T0)
+    source = onshape_source(server, page_size=2, max_pages=1)
+    events, _ = drain(source, None)
+    assert [e.change_number for e in events] == numbers

@@ -7,6 +7,12 @@ timestamp *and* the ids of the records seen at exactly that time: a record is ne
 later, or equally late but not among those ids. The ids set only ever holds one timestamp's
 records, so it stays as small as the PLM's largest burst.
 
+Some feeds list several records per change (Onshape: one revision per released item). The
+cursor also keeps the changes already announced at the last timestamp, so a change whose
+records are split by a poll's page limit is announced once — as long as its records share a
+timestamp, as one release's do. Should they not, the repeat carries the same event id and the
+inbox records it as a duplicate.
+
 Encoded as base64url JSON: opaque to callers, readable when debugging.
 """
 
@@ -24,25 +30,32 @@ from plmsync.ports.plm_errors import PlmCursorInvalid
 @dataclass(frozen=True)
 class SinceCursor:
     after: dt.datetime | None = None
-    seen: frozenset[str] = frozenset()
+    seen: frozenset[str] = frozenset()  # record ids at `after`
+    announced: frozenset[str] = frozenset()  # event ids announced at `after`
 
     def admits(self, at: dt.datetime, record_id: str) -> bool:
         if self.after is None or at > self.after:
             return True
         return at == self.after and record_id not in self.seen
 
-    def advance(self, at: dt.datetime, record_id: str) -> SinceCursor:
-        """The cursor past this record (records must be offered oldest first)."""
+    def is_announced(self, at: dt.datetime, event_id: str) -> bool:
+        return at == self.after and event_id in self.announced
+
+    def advance(self, at: dt.datetime, record_id: str, event_id: str = "") -> SinceCursor:
+        """The cursor past this record, and its change if one is announced (records must be
+        offered oldest first)."""
+        events = frozenset({event_id}) if event_id else frozenset()
         if self.after is not None and at < self.after:
             return self
         if at == self.after:
-            return SinceCursor(at, self.seen | {record_id})
-        return SinceCursor(at, frozenset({record_id}))
+            return SinceCursor(at, self.seen | {record_id}, self.announced | events)
+        return SinceCursor(at, frozenset({record_id}), events)
 
     def encode(self) -> str:
         document = {
             "after": self.after.isoformat() if self.after else None,
             "seen": sorted(self.seen),
+            "announced": sorted(self.announced),
         }
         return base64.urlsafe_b64encode(json.dumps(document).encode()).decode()
 
@@ -55,6 +68,7 @@ class SinceCursor:
             after = dt.datetime.fromisoformat(document["after"]) if document["after"] else None
             if after is not None and after.tzinfo is None:
                 raise ValueError("a cursor's time carries a timezone")
-            return cls(after, frozenset(str(i) for i in document["seen"]))
+            seen = frozenset(str(i) for i in document["seen"])
+            return cls(after, seen, frozenset(str(i) for i in document.get("announced", [])))
         except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError):
             raise PlmCursorInvalid(f"not a cursor this source made: {cursor[:40]!r}") from None

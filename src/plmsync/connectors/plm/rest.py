@@ -110,12 +110,17 @@ class RestPlmSource:
         }
         url: str | None = self._feed_path()
         events: dict[str, PlmEvent] = {}
-        for _ in range(self.max_pages):
-            if url is None:
-                break
+        fresh_pages = 0
+        # Only pages with records the cursor had not seen count towards `max_pages`: the feed
+        # restarts at the cursor's timestamp, and pages of records seen there before must be
+        # walked past, or a burst larger than a poll's pages would never be got through.
+        while url is not None and fresh_pages < self.max_pages:
             page = self._get(url, params) or {}
+            before = position
             for record in _list(page, feed.records):
                 position = self._take(record, position, events)
+            if position != before:
+                fresh_pages += 1
             # A next link carries its own query: params (even empty ones) would replace it.
             url, params = self._next(page), None
         return Polled(tuple(events.values()), position.encode())
@@ -151,11 +156,11 @@ class RestPlmSource:
         record_id = str(lookup(record, feed.record_id))
         if not position.admits(at, record_id):
             return position
-        event_id = lookup(record, feed.event_id)
-        if event_id:
+        event_id = str(lookup(record, feed.event_id) or "")
+        if event_id and not position.is_announced(at, event_id):
             number = lookup(record, feed.change_number) or event_id
-            events.setdefault(str(event_id), PlmEvent(str(number), str(event_id), at))
-        return position.advance(at, record_id)
+            events.setdefault(event_id, PlmEvent(str(number), event_id, at))
+        return position.advance(at, record_id, event_id)
 
     def _next(self, page: Json) -> str | None:
         link = lookup(page, self.mapping.feed.next)

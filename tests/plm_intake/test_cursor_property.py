@@ -18,7 +18,7 @@ from plmsync.domain.package import ChangePackage
 from plmsync.ports.plm import PlmSource
 from plmsync.testing.fake_plm import InMemoryPlm
 from plmsync.testing.packages import release_package, renumber
-from plmsync.testing.plm_contract import T0
+from plmsync.testing.plm_contract import T0, drain
 from tests.connectors.plm.onshape_server import OnshapeServer
 from tests.connectors.plm.test_rest_contract import onshape_source
 
@@ -61,10 +61,8 @@ def check_exactly_once(
         polled = source.poll(cursor)  # one poll per round: it may stop mid-way (page limits)
         found += [e.change_number for e in polled.events]
         cursor = polled.cursor
-    for _ in range(8 * len(released) + 1):  # then drain what is left (a record per poll at worst)
-        polled = source.poll(cursor)
-        found += [e.change_number for e in polled.events]
-        cursor = polled.cursor
+    rest, _ = drain(source, cursor)  # then poll until a poll finds nothing: caught up
+    found += [e.change_number for e in rest]
     assert sorted(found) == sorted(released)
 
 

@@ -39,8 +39,9 @@ class Polled:
     """One poll's findings, oldest first, and where the next poll starts.
 
     `cursor` is opaque to callers: they store it only once every event is durably in the
-    inbox, and pass it back unchanged. Polling again from the same cursor finds the same
-    events (nothing is consumed), so a crash before the cursor is stored loses nothing."""
+    inbox, and pass it back unchanged. No events means the source has nothing new now.
+    Polling again from the same cursor finds the same events (nothing is consumed), so a
+    crash before the cursor is stored loses nothing."""
 
     events: tuple[PlmEvent, ...]
     cursor: str

@@ -110,17 +110,17 @@ class RestPlmSource:
         }
         url: str | None = self._feed_path()
         events: dict[str, PlmEvent] = {}
-        fresh_pages = 0
-        # Only pages with records the cursor had not seen count towards `max_pages`: the feed
-        # restarts at the cursor's timestamp, and pages of records seen there before must be
-        # walked past, or a burst larger than a poll's pages would never be got through.
-        while url is not None and fresh_pages < self.max_pages:
+        pages_with_news = 0
+        # Only pages that announce a change count towards `max_pages`: the feed restarts at the
+        # cursor's timestamp, and pages of records seen (or of changes announced) there before
+        # are walked past. So a poll finds something unless the feed has nothing new at all.
+        while url is not None and pages_with_news < self.max_pages:
             page = self._get(url, params) or {}
-            before = position
+            known = len(events)
             for record in _list(page, feed.records):
                 position = self._take(record, position, events)
-            if position != before:
-                fresh_pages += 1
+            if len(events) > known:
+                pages_with_news += 1
             # A next link carries its own query: params (even empty ones) would replace it.
             url, params = self._next(page), None
         return Polled(tuple(events.values()), position.encode())

@@ -17,6 +17,7 @@ from standardwebhooks import Webhook
 from typer.testing import CliRunner
 
 from plmsync.cli.app import app
+from plmsync.cli.common import console
 from plmsync.config import WebhookSubscription
 from plmsync.connectors.webhooks.sender import WebhookChannel, secret_of
 from plmsync.domain.errors import ConfigError
@@ -91,7 +92,9 @@ def test_the_secret_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
     assert secret_of(SUBSCRIPTION) == SECRET
 
 
-def test_a_subscriber_that_keeps_failing_gets_the_event_dead_lettered(tmp_path: Path) -> None:
+def test_a_subscriber_that_keeps_failing_gets_the_event_dead_lettered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     workspace = tmp_path / "plmsync.yaml"
     workspace.write_text(
         yaml.safe_dump(
@@ -135,10 +138,10 @@ def test_a_subscriber_that_keeps_failing_gets_the_event_dead_lettered(tmp_path: 
         3,
         "webhook:mes answered HTTP 500",
     )
+    monkeypatch.setattr(console, "width", 200)  # the table on one line per delivery
     listed = CliRunner().invoke(
         app,
         ["outbox", "list", "--status", "dead", "--config", str(workspace)],
-        env={"COLUMNS": "200"},
     )
     assert listed.exit_code == 0, listed.output
     assert "webhook:mes" in listed.output and "HTTP 500" in listed.output

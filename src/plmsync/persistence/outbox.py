@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Collection
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from plmsync.engine.errors import NotFound, StateConflict
 from plmsync.engine.model import Job, JobState
@@ -63,9 +64,14 @@ def _was_staged(connection: sa.Connection, job: int) -> bool:
 
 class OutboxMixin(StoreBase):
     def emit_event(self, draft: OutboxDraft) -> OutboxEvent | None:
-        with self._write() as connection:
-            created = emit(connection, draft, self._now())
-            return None if created is None else _event(connection, created)
+        try:
+            with self._write() as connection:
+                created = emit(connection, draft, self._now())
+                return None if created is None else _event(connection, created)
+        except IntegrityError:  # PostgreSQL: a concurrent emit took the dedupe key first
+            if draft.dedupe_key is None:
+                raise
+            return None
 
     def outbox_events(self, *, after: int = 0, limit: int | None = None) -> list[OutboxEvent]:
         query = sa.select(outbox).where(outbox.c.id > after).order_by(outbox.c.id)

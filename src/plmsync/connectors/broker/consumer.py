@@ -20,11 +20,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from pika.exceptions import AMQPError
+
 from plmsync.config import BrokerConfig
 from plmsync.connectors.broker.connection import connect
 from plmsync.connectors.broker.topology import declare_ingress
 from plmsync.engine.crashpoint import crashpoint
 from plmsync.engine.model import EventStatus, InboxEvent
+from plmsync.ports.event_errors import BrokerUnavailable
 from plmsync.ports.store import Received
 
 log = logging.getLogger(__name__)
@@ -77,6 +80,8 @@ class IngressConsumer:
             declare_ingress(channel, self.config)
             channel.basic_qos(prefetch_count=self.config.prefetch)
             return self._consume(channel, exit_when_idle, poll_seconds)
+        except AMQPError as error:  # the broker went away mid-run: say so, with its code
+            raise BrokerUnavailable(f"lost RabbitMQ while consuming: {error!r}") from error
         finally:
             if connection.is_open:
                 connection.close()  # unacknowledged deliveries go back to the queue

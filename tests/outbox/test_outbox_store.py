@@ -94,6 +94,20 @@ def test_opening_a_review_task_writes_review_opened(store: SqlStore) -> None:
     )
 
 
+def test_a_drift_task_writes_review_opened_once_while_it_is_open(store: SqlStore) -> None:
+    [job] = receive(store, "ECO-4", "US01").jobs
+    drift = ReviewDraft(job.id, "ECO-4", "US01", ReviewKind.DRIFT, "edited in ERP", "eng", "d1", {})
+    task = store.open_review(drift)
+    assert task is not None
+    assert store.open_review(drift) is None  # the same drift, still open: no second task
+    (event,) = store.outbox_events()
+    assert (event.type, event.data["kind"], event.data["review"]) == (
+        EventType.REVIEW_OPENED,
+        "drift",
+        task.id,
+    )
+
+
 def test_a_rejected_payload_writes_change_failed_at_intake(store: SqlStore) -> None:
     store.receive(
         b"{oops",

@@ -117,6 +117,15 @@ def test_replaying_a_dead_letter_with_a_corrected_payload(
     assert [e.status for e in services.engine.store.events_for("REL-0099")][-1] == "accepted"
 
 
+def test_an_unknown_filter_value_shows_the_default_list(
+    client: TestClient, services: ApiServices
+) -> None:
+    scenario(services)
+    sign_in(client, services, READ)
+    answer = client.get("/ui/reviews", params={"status": "opne"})
+    assert answer.status_code == 200 and answer.text.count("<tr data-task=") == 2
+
+
 def test_sla_and_kpi_pages(client: TestClient, services: ApiServices) -> None:
     scenario(services)
     sign_in(client, services, READ)

@@ -237,6 +237,8 @@ def discard(request: Request, viewer: Signed, letter: int, csrf: Token) -> Redir
 
 @router.get("/reviews", response_class=HTMLResponse)
 def reviews(request: Request, viewer: Reader, status: str = "open") -> HTMLResponse:
+    known = {s.value for s in ReviewStatus}
+    status = status if status in known or status == "all" else ReviewStatus.OPEN.value
     wanted = None if status == "all" else ReviewStatus(status)
     tasks = services_of(request).reviews.tasks(status=wanted)
     return page(request, "reviews.html", viewer, tasks=tasks, status=status, **_notice(request))

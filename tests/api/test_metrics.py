@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from plmsync.api.services import ApiServices
 from plmsync.engine.clock import ManualClock
+from plmsync.persistence import SqlStore
 from tests.api.conftest import RELEASE, Auth, erp, run
 
 FAMILIES = (
@@ -122,3 +123,7 @@ def test_an_sla_breach_is_raised_once_audited_and_counted(
     assert counted == 2
     trail = [e for e in services.engine.audit_trail("REL-0007") if e.action == "sla.breached"]
     assert sorted(e.plant for e in trail) == ["DE01", "US01"]
+    store = services.engine.store
+    assert isinstance(store, SqlStore)
+    announced = [e for e in store.outbox_events() if e.type == "sla.breached"]
+    assert sorted(e.data["plant"] for e in announced) == ["DE01", "US01"]  # CloudEvents out

@@ -19,9 +19,12 @@ from plmsync.bootstrap import build_engine
 from plmsync.config import WorkspaceConfig
 from plmsync.domain.errors import ConfigError
 from plmsync.engine.clock import Clock
+from plmsync.engine.outbox import OutboxWriter, breach_listener
+from plmsync.engine.service import Engine
 from plmsync.engine.sla_watch import BreachListener, SlaWatch
 from plmsync.observability.breach_webhook import BreachWebhook
 from plmsync.observability.metrics import Metrics
+from plmsync.persistence import SqlStore
 from plmsync.persistence.clients import SqlClientStore
 from plmsync.ports.reviews import ReviewQueue
 
@@ -57,7 +60,10 @@ def build_services(
         metrics=metrics,
         limiter=RateLimiter(api.rate_limit_per_second, api.rate_limit_burst),
         sla=SlaWatch(
-            engine.store, config.sla, engine.clock, breach_listeners(config, metrics, env)
+            engine.store,
+            config.sla,
+            engine.clock,
+            [*breach_listeners(config, metrics, env), breach_listener(outbox_of(engine))],
         ),
         sessions=TokenIssuer(key, dt.timedelta(hours=api.session_hours), audience=SESSION_AUDIENCE),
         reviews=reviews or engine.reviews,
@@ -79,6 +85,14 @@ def breach_listeners(
             )
         listeners.append(BreachWebhook(sla.breach_webhook_url, secret))
     return listeners
+
+
+def outbox_of(engine: Engine) -> OutboxWriter:
+    """The state database holds the outbox too (persistence.SqlStore is both)."""
+    store = engine.store
+    if not isinstance(store, SqlStore):
+        raise ConfigError("the service needs the SQL state store (it holds the outbox)")
+    return store
 
 
 def close_services(services: ApiServices) -> None:

@@ -20,6 +20,7 @@ from plmsync.bootstrap import build_engine
 from plmsync.cli import engine_views as views
 from plmsync.cli.common import EXIT_FAILED, ConfigOption, console, handled
 from plmsync.cli.engine_sync import result_table
+from plmsync.cli.inbox_chore import inbox_chores
 from plmsync.cli.relay_chore import relay_chores
 from plmsync.config import DEFAULT_CONFIG, load_config
 from plmsync.domain.errors import ConfigError
@@ -66,7 +67,7 @@ def worker(
     ] = False,
     concurrency: Annotated[
         int | None,
-        typer.Option("--concurrency", "-c", min=1, help="Worker processes (see Scaling out)."),
+        typer.Option("--concurrency", "-j", min=1, help="Worker processes (see Scaling out)."),
     ] = None,
 ) -> None:
     """Run the sync worker: claim, post, retry, activate due changes.
@@ -81,7 +82,9 @@ def worker(
         count = threads or engine.settings.threads
         console.print(f"Worker started with {count} thread(s); Ctrl-C or SIGTERM stops it.")
         until = idle(engine.store) if exit_when_idle else None
-        with relay_chores(load_config(config), engine.clock) as chores:
+        workspace = load_config(config)
+        with relay_chores(workspace, engine.clock) as relaying:
+            chores = [*relaying, *inbox_chores(workspace, engine.store, engine.clock)]
             ran = engine.run(
                 until, threads=count, listener=_print_report, scheduled=True, chores=chores
             )

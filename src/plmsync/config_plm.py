@@ -80,6 +80,9 @@ class InboxFolderConfig(_Config):
         default=2.0, ge=0, description="A file is read once unmodified this long."
     )
     scan_seconds: float = Field(default=5.0, gt=0, description="Scan interval of the watcher.")
+    abandoned_seconds: float = Field(
+        default=300.0, gt=0, description="A file left this long in .processing/ is taken again."
+    )
     plants: list[str] = Field(default_factory=list, description="Plants imported BOMs are for.")
     mapping: str | None = Field(
         default=None, description="Column mapping YAML for BOM files (workspace-relative)."

@@ -77,7 +77,7 @@ def workspace(tmp_path: Path, plm: OnshapeServer | None = None) -> Path:
     config = tmp_path / "plmsync.yaml"
     config.write_text(
         "version: 1\n"
-        "plants: {US01: {target: mem, region: NA}}\n"
+        "plants: {US01: {target: mem, region: NA}, DE01: {target: mem, region: EU}}\n"
         "targets: {mem: {kind: memory}}\n"
         "inbox: {directory: drop, settle_seconds: 0, plants: [US01]}\n" + source,
         encoding="utf-8",
@@ -146,5 +146,22 @@ def test_a_polled_change_is_synced_by_the_worker(tmp_path: Path, plm: OnshapeSer
     worked = runner.invoke(app, ["worker", "--config", str(config), "--exit-when-idle"])
     assert worked.exit_code == 0, worked.output
     with SqlStore(f"sqlite:///{tmp_path / 'state.sqlite'}") as store:
-        (job,) = store.jobs(change_number="REL-0007")
+        (job,) = store.jobs(change_number="REL-0007")  # the source is for US01 only
         assert (job.plant, job.state) == ("US01", JobState.SUCCEEDED)
+
+
+def test_the_worker_takes_dropped_files_when_the_inbox_is_configured(tmp_path: Path) -> None:
+    config = workspace(tmp_path)  # inbox: {directory: drop, settle_seconds: 0, plants: [US01]}
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    release = load_sample("gp40_release.json")  # for US01 and DE01
+    (drop / "rel.json").write_bytes(release.model_dump_json().encode())
+    worked = CliRunner().invoke(app, ["worker", "--config", str(config), "--exit-when-idle"])
+    assert worked.exit_code == 0, worked.output
+    assert [p.name for p in (drop / "processed").iterdir()] == ["1-rel.json"]
+    with SqlStore(f"sqlite:///{tmp_path / 'state.sqlite'}") as store:
+        jobs = store.jobs(change_number="REL-0007")
+        assert sorted((j.plant, j.state) for j in jobs) == [
+            ("DE01", JobState.SUCCEEDED),
+            ("US01", JobState.SUCCEEDED),
+        ]

@@ -7,16 +7,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
 from plmsync.engine import replay
-from plmsync.engine.inbox_folder import InboxFolder
+from plmsync.engine.inbox_folder import InboxFolder, Taken
 from plmsync.importers.dispatch import ImportRequest, import_file
 from plmsync.persistence import SqlStore
 from plmsync.pipeline.fetch import parse_package
-from plmsync.testing.packages import load_sample
+from plmsync.testing.packages import load_sample, renumber
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 HACKRF_2014 = SHARED / "hackrf_one_bom" / "hackrf-one-bom_2014-03-16_453998d7.csv"
@@ -201,6 +202,49 @@ def test_a_crash_between_submit_and_move_repeats_as_a_duplicate(
     (first,) = watched.scan()
     # As if the process died after submitting: the file is still in .processing/.
     shutil.copy(first.moved_to, inbox / ".processing" / "rel.json")
-    (again,) = InboxFolder(inbox, store, settle_seconds=SETTLE, clock=clock).scan()
+    restarted = InboxFolder(inbox, store, settle_seconds=SETTLE, abandoned_seconds=60, clock=clock)
+    assert restarted.scan() == []  # claimed a moment ago: perhaps by a watcher still at work
+    clock.now += 60
+    (again,) = restarted.scan()
     assert again.received.duplicate
     assert len(store.jobs(change_number="REL-0007")) == 2  # no second sync
+
+
+def test_watchers_scanning_at_once_take_each_file_once(
+    inbox: Path, store: SqlStore, clock: Clock
+) -> None:
+    """Two watchers (as two processes would be) on one folder, three threads each."""
+    watchers = [folder(inbox, store, clock), folder(inbox, store, clock)]
+    names = [f"eco-{n:02d}.json" for n in range(12)]
+    for n, name in enumerate(names):
+        package = renumber(load_sample("gp40_release.json"), f"ECO-W{n:02d}")
+        source = package.source.model_copy(update={"event_id": f"evt-w{n:02d}"})
+        package = package.model_copy(update={"source": source})  # twelve distinct events
+        drop(inbox / name, package.model_dump_json().encode(), clock)
+    clock.now += SETTLE
+    taken: list[Taken] = []
+    threads = [
+        threading.Thread(target=lambda w=w: taken.extend(w.scan()))
+        for w in watchers
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(t.name for t in taken) == names
+    assert all(not t.received.duplicate for t in taken)
+    assert len(list((inbox / "processed").iterdir())) == len(names)
+    assert list(inbox.glob("*.json")) == []
+
+
+def test_a_file_named_like_one_still_processing_waits_its_turn(
+    inbox: Path, store: SqlStore, clock: Clock
+) -> None:
+    watched = folder(inbox, store, clock)
+    # Another watcher is still working on a file of this name in .processing/.
+    (inbox / ".processing" / "rel.json").write_bytes(b"{}")
+    drop(inbox / "rel.json", release_bytes(), clock)
+    clock.now += SETTLE
+    assert watched.scan() == []
+    assert (inbox / "rel.json").read_bytes() == release_bytes()  # not overwritten, not lost

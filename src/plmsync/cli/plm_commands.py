@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,14 +14,14 @@ import typer
 
 from plmsync.cli import engine_views as views
 from plmsync.cli.common import ConfigOption, console, handled
+from plmsync.cli.inbox_chore import open_inbox
 from plmsync.config import DEFAULT_CONFIG, WorkspaceConfig, load_config
 from plmsync.config_plm import InboxFolderConfig
 from plmsync.connectors.plm.build import configured_source
 from plmsync.domain.errors import ConfigError
 from plmsync.engine.cursors import CursorFile
-from plmsync.engine.inbox_folder import InboxFolder, Taken
+from plmsync.engine.inbox_folder import Taken
 from plmsync.engine.poller import Poller, poll_until_stopped
-from plmsync.importers.mapping import ColumnMapping
 from plmsync.persistence import SqlStore
 
 OnceOption = Annotated[bool, typer.Option("--once", help="Do it once, then exit.")]
@@ -76,7 +75,7 @@ def watch(
         workspace = load_config(config)
         settings = _inbox_settings(workspace, directory)
         with _store(workspace) as store:
-            inbox = _inbox(workspace, settings, store)
+            inbox = open_inbox(workspace, settings, store)
             if once:
                 _print_taken(inbox.scan())
                 return
@@ -97,19 +96,6 @@ def _inbox_settings(workspace: WorkspaceConfig, directory: Path | None) -> Inbox
             remedy="Pass the folder (plmsync watch DIR) or set `inbox.directory` in plmsync.yaml.",
         )
     return workspace.inbox
-
-
-def _inbox(workspace: WorkspaceConfig, settings: InboxFolderConfig, store: SqlStore) -> InboxFolder:
-    base = workspace.base_dir
-    mapping = ColumnMapping.load(base / settings.mapping) if settings.mapping else None
-    return InboxFolder(
-        base / settings.directory,  # an absolute directory stays as it is
-        store,
-        settle_seconds=settings.settle_seconds,
-        plants=settings.plants,
-        mapping=mapping,
-        clock=time.time,
-    )
 
 
 def _print_taken(taken: list[Taken]) -> None:

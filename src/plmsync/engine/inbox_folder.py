@@ -19,10 +19,11 @@ the folder from taking half a file, so plain copies work and nobody has to coope
 - names a writer uses while writing are never taken: hidden files (`.name`), Office lock
   files (`~$name`) and `*.tmp`, `*.part`, `*.partial`, `*.crdownload`, `*.swp`. A writer that
   writes `x.csv.part` and renames it to `x.csv` when done is safe with any settle time.
-The file is then claimed by an atomic rename into `.processing/` (two watchers cannot both
-take it), and its size is checked against what was read. Submitting happens before the move
-out of `.processing/`: a crash in between leaves the file there, and the next scan submits it
-again, which the inbox records as a duplicate (same content, same event id).
+The file is then claimed by an atomic hard link into `.processing/` (two watchers cannot
+both take it; the folder must be on a filesystem with hard links). Submitting happens before
+the move out of `.processing/`: a crash in between leaves the file there, and once it has
+been there `abandoned_seconds` (its watcher must have died) a scan submits it again, which the
+inbox records as a duplicate (same content, same event id).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -67,6 +69,7 @@ class InboxFolder:
         store: JobStore,
         *,
         settle_seconds: float = 2.0,
+        abandoned_seconds: float = 300.0,
         plants: Sequence[str] = (),
         mapping: ColumnMapping | None = None,
         clock: Callable[[], float] = time.time,
@@ -75,20 +78,30 @@ class InboxFolder:
         self.directory = directory
         self.store = store
         self.settle_seconds = settle_seconds
+        self.abandoned_seconds = abandoned_seconds
         self.plants = tuple(plants)
         self.mapping = mapping
         self.clock = clock
         self.actor = actor
+        self._scanning = threading.Lock()
         for sub in (PROCESSING, PROCESSED, REJECTED):
             (directory / sub).mkdir(parents=True, exist_ok=True)
 
     def scan(self) -> list[Taken]:
-        """Submit every settled file (left-overs of a crash first), oldest name first."""
-        leftovers = sorted((self.directory / PROCESSING).iterdir())
+        """Submit every settled file (left-overs of a crash first), oldest name first. A scan
+        already running in this process (another worker thread) makes this one a no-op."""
+        if not self._scanning.acquire(blocking=False):
+            return []
+        try:
+            return self._scan()
+        finally:
+            self._scanning.release()
+
+    def _scan(self) -> list[Taken]:
+        claimed = sorted(p for p in (self.directory / PROCESSING).iterdir() if self._abandoned(p))
         dropped = sorted(p for p in self.directory.iterdir() if self._settled(p))
-        taken = [self._take(path) for path in leftovers]
-        taken += [self._take(claimed) for path in dropped if (claimed := self._claim(path))]
-        return taken
+        claimed += [path for path in map(self._claim, dropped) if path is not None]
+        return [taken for path in claimed if (taken := self._take(path)) is not None]
 
     def _settled(self, path: Path) -> bool:
         name = path.name
@@ -100,23 +113,41 @@ class InboxFolder:
             return False
         return path.is_file() and self.clock() - status.st_mtime >= self.settle_seconds
 
+    def _abandoned(self, path: Path) -> bool:
+        """Claimed (linked: its ctime) so long ago that its watcher must have died."""
+        try:
+            return self.clock() - path.stat().st_ctime >= self.abandoned_seconds
+        except FileNotFoundError:
+            return False
+
     def _claim(self, path: Path) -> Path | None:
+        """Link the file into .processing/, then unlink it here: the link is atomic and never
+        replaces a file, so one watcher wins and a same-named file still being processed is
+        left alone (it is claimed on a later scan)."""
         claimed = self.directory / PROCESSING / path.name
         try:
-            os.rename(path, claimed)  # atomic: exactly one watcher wins
-        except FileNotFoundError:
+            os.link(path, claimed)
+        except (FileExistsError, FileNotFoundError):
             return None
+        path.unlink(missing_ok=True)
         return claimed
 
-    def _take(self, path: Path) -> Taken:
-        raw = path.read_bytes()
+    def _take(self, path: Path) -> Taken | None:
+        """Submit, then move out of .processing/; None if another watcher got there first."""
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
         received = self._submit(path, raw)
         folder = REJECTED if received.event.status == EventStatus.REJECTED else PROCESSED
         target = self.directory / folder / f"{received.event.id}-{path.name}"
         if folder == REJECTED:
             letters = [d.id for d in self.store.dead_letters() if d.event == received.event.id]
             _write_sidecar(target, path.name, received, letters)
-        os.replace(path, target)
+        try:
+            os.replace(path, target)
+        except FileNotFoundError:  # moved by another watcher; what we submitted was a duplicate
+            return None
         return Taken(path.name, received, target)
 
     def _submit(self, path: Path, raw: bytes) -> Received:

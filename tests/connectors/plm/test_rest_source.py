@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from plmsync.connectors.plm.auth import ApiKey
-from plmsync.connectors.plm.mapping import load_mapping
+from plmsync.connectors.plm.mapping import RestMapping, load_mapping
 from plmsync.connectors.plm.rest import RestPlmSource
 from plmsync.domain.errors import ConfigError
 from plmsync.ports.plm import PlmEvent
@@ -360,3 +360,47 @@ def test_a_burst_larger_than_a_poll_is_got_through_each_change_once() -> None:
     source = onshape_source(server, page_size=2, max_pages=1)
     events, _ = drain(source, None)
     assert [e.change_number for e in events] == numbers
+
+
+def test_a_feed_paged_by_tokens_is_walked_with_the_first_query() -> None:
+    """A PLM answering `nextPageToken` and taking `pageToken` beside the original query."""
+    records = [
+        {"id": f"c{n}", "number": f"ECN-{n}", "at": f"2026-05-0{n}T08:00:00Z"} for n in (1, 2, 3)
+    ]
+    queries: list[dict[str, str]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        query = dict(request.url.params)
+        queries.append(query)
+        start = int(query.get("pageToken", "0"))
+        body: dict[str, object] = {"results": records[start : start + 2]}
+        if start + 2 < len(records):
+            body["nextPageToken"] = str(start + 2)
+        return httpx.Response(200, json=body)
+
+    mapping = RestMapping.model_validate(
+        {
+            "feed": {
+                "path": "/changes",
+                "params": {"state": "released"},
+                "records": "results",
+                "next_token": "nextPageToken",
+                "record_id": "id",
+                "occurred_at": "at",
+                "event_id": "id",
+                "change_number": "number",
+            }
+        }
+    )
+    source = RestPlmSource(
+        "tokens",
+        base_url="https://plm.tokens.test",
+        mapping=mapping,
+        page_size=2,
+        transport=httpx.MockTransport(answer),
+    )
+    assert [e.change_number for e in source.poll(None).events] == ["ECN-1", "ECN-2", "ECN-3"]
+    assert queries == [
+        {"state": "released", "limit": "2"},
+        {"state": "released", "limit": "2", "pageToken": "2"},
+    ]

@@ -53,6 +53,10 @@ class FeedMapping(_Mapping):
     limit_param: str = "limit"
     records: JsonPath = "items"
     next: JsonPath = Field("next", description="The next page's URL; absent on the last page.")
+    next_token: JsonPath | None = Field(
+        None, description="Or the next page's token (then `next` is unused)."
+    )
+    token_param: str = Field("pageToken", description="Query parameter the token is sent in.")
     record_id: JsonPath = "id"
     occurred_at: JsonPath = "createdAt"
     event_id: JsonPath = Field("releaseId", description="The change's id: one event per change.")

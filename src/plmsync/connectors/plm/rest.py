@@ -6,7 +6,7 @@ mapping file, see `mapping.py`).
     polled = source.poll(None)             # released changes, oldest first, each once
     source.fetch(polled.events[0])         # the change, its items, BOMs and documents
 
-`poll` walks the feed's pages (`next` links, at most `max_pages` per call) from a
+`poll` walks the feed's pages (`next` links or page tokens, at most `max_pages` per call) from a
 `SinceCursor`, so a change released at the instant a page or a poll ended is neither lost nor
 repeated; one event per change (the feed lists one record per released item). A page's
 `next` link is followed only on the configured host, so credentials never leave for another.
@@ -103,11 +103,8 @@ class RestPlmSource:
         feed = self.mapping.feed
         position = SinceCursor.decode(cursor)
         since = {feed.since_param: position.after.isoformat()} if position.after else {}
-        params: dict[str, str] | None = {
-            **feed.params,
-            feed.limit_param: str(self.page_size),
-            **since,
-        }
+        first = {**feed.params, feed.limit_param: str(self.page_size), **since}
+        params: dict[str, str] | None = first
         url: str | None = self._feed_path()
         events: dict[str, PlmEvent] = {}
         pages_with_news = 0
@@ -121,8 +118,7 @@ class RestPlmSource:
                 position = self._take(record, position, events)
             if len(events) > known:
                 pages_with_news += 1
-            # A next link carries its own query: params (even empty ones) would replace it.
-            url, params = self._next(page), None
+            url, params = self._next(page, first)
         return Polled(tuple(events.values()), position.encode())
 
     def write_back(self, change: str, plant: str, outcome: SyncOutcome) -> None:
@@ -162,7 +158,21 @@ class RestPlmSource:
             events.setdefault(event_id, PlmEvent(str(number), event_id, at))
         return position.advance(at, record_id, event_id)
 
-    def _next(self, page: Json) -> str | None:
+    def _next(self, page: Json, first: dict[str, str]) -> tuple[str | None, dict[str, str] | None]:
+        """Where the next page is: a page token (sent with the first page's query) when the
+        mapping names one, else the answer's next link, which carries its own query (so no
+        params: httpx would replace the link's query with them, even with empty ones)."""
+        feed = self.mapping.feed
+        if feed.next_token is not None:
+            token = lookup(page, feed.next_token)
+            return (
+                (self._feed_path(), {**first, feed.token_param: str(token)})
+                if token
+                else (None, None)
+            )
+        return self._next_link(page), None
+
+    def _next_link(self, page: Json) -> str | None:
         link = lookup(page, self.mapping.feed.next)
         if not link:
             return None

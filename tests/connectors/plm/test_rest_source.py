@@ -404,3 +404,16 @@ def test_a_feed_paged_by_tokens_is_walked_with_the_first_query() -> None:
         {"state": "released", "limit": "2"},
         {"state": "released", "limit": "2", "pageToken": "2"},
     ]
+
+
+def test_pages_leading_back_to_themselves_are_refused_not_walked_forever() -> None:
+    page = {"items": [], "next": "https://cad.test/api/v16/revisions/companies/x?offset=0"}
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=page))
+    source = RestPlmSource(
+        "onshape",
+        base_url="https://cad.test/api/v16",
+        path_params={"company": "x"},
+        transport=transport,
+    )
+    with pytest.raises(ConfigError, match="lead back"):
+        source.poll(None)

@@ -111,7 +111,12 @@ class RestPlmSource:
         # Only pages that announce a change count towards `max_pages`: the feed restarts at the
         # cursor's timestamp, and pages of records seen (or of changes announced) there before
         # are walked past. So a poll finds something unless the feed has nothing new at all.
+        requested: set[tuple[str, str]] = set()
         while url is not None and pages_with_news < self.max_pages:
+            request = (url, json.dumps(params, sort_keys=True))
+            if request in requested:  # walking seen pages must end: a loop would not
+                raise ConfigError(f"{self._name}: the PLM's pages lead back to {url}")
+            requested.add(request)
             page = self._get(url, params) or {}
             known = len(events)
             for record in _list(page, feed.records):

@@ -1,7 +1,8 @@
-"""`plmsync generate release|eco`: seeded, reproducible packages from plmsync.generator."""
+"""`plmsync generate release|eco|stream`: seeded, reproducible packages (plmsync.generator)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -45,10 +46,23 @@ def release_command(
         str, typer.Option("--plants", help="Plants as CODE:REGION, comma separated.")
     ] = "US01:NA,DE01:EU",
     seed: SeedOption = 7,
+    plain: Annotated[
+        bool,
+        typer.Option(
+            "--plain",
+            help="No substitutes, plant alternates, second sources or datasheets.",
+        ),
+    ] = False,
 ) -> None:
-    """An initial release: a deep multi-level BOM over shared parts, for every plant."""
+    """An initial release: a deep multi-level BOM over shared parts, for every plant, with
+    substitutes, plant alternates, suppliers per region, drawings, datasheets and routings."""
     shape = generator.Shape(
-        items=items, lines=lines, depth=depth, plants=parse_plants(plants), seed=seed
+        items=items,
+        lines=lines,
+        depth=depth,
+        plants=parse_plants(plants),
+        seed=seed,
+        variety=generator.PLAIN if plain else generator.REALISTIC,
     )
     with handled():
         package = generator.release(shape)
@@ -68,6 +82,36 @@ def eco_command(
     with handled():
         _, package = read_package(base)
         _write(generator.eco(package, fraction=fraction, seed=seed), out)
+
+
+@generate_app.command("stream")
+def stream_command(
+    out_dir: Annotated[Path, typer.Option("--out-dir", "-d", help="Folder for the ECO files.")],
+    base: Annotated[Path, typer.Option("--base", help="Release package the ECOs change.")],
+    count: Annotated[int, typer.Option("--count", min=1, help="ECOs in the stream.")] = 200,
+    assemblies: Annotated[
+        int, typer.Option("--assemblies", min=1, help="At most this many assemblies per ECO.")
+    ] = 3,
+    plants: Annotated[
+        str, typer.Option("--plants", help="Plants as CODE:REGION (default: the release's).")
+    ] = "",
+    start: Annotated[
+        dt.datetime | None, typer.Option("--start", help="First approval (UTC).")
+    ] = None,
+    seed: SeedOption = 13,
+) -> None:
+    """ECOs one after another over a release: quantity changes, substitutions, added and
+    removed lines, revision bumps, and some plants cutting over weeks after others."""
+    with handled():
+        _, package = read_package(base)
+        codes = parse_plants(plants) if plants else tuple((p, "") for p in package.plant_codes)
+        first = (start or generator.EPOCH).replace(tzinfo=dt.UTC)
+        stream = generator.Stream(count=count, assemblies=assemblies, start=first, seed=seed)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for eco in generator.eco_stream(package, codes, stream):
+            path = out_dir / f"{eco.change.number}.json"
+            path.write_bytes(eco.model_dump_json(indent=2).encode() + b"\n")
+        console.print(f"Wrote {count} ECOs to [bold]{out_dir}[/]")
 
 
 def _write(package: ChangePackage, out: Path) -> None:

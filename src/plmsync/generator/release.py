@@ -1,8 +1,11 @@
-"""Seeded, reproducible release packages and ECOs for benchmarks, load tests and demos.
+"""Seeded, reproducible release packages and single ECOs (see stream.py for ECO streams).
 
 A release is a product family with a deep multi-level BOM: purchased parts and raw materials
 at the bottom, assemblies on `depth` levels above, components shared across assemblies, one
 drawing and a routing per plant for every assembly, and a regional supplier per bought item.
+`Shape.variety` adds what real products carry besides (variety.py): substitutes, plant
+alternates, second suppliers per region, datasheets. It is off by default so the packages
+existing tests and benchmarks were tuned on stay byte-identical.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from plmsync.domain.package import Bom, ChangePackage
+from plmsync.generator.variety import PLAIN, Variety, add_variety
 
-_EPOCH = dt.datetime(2026, 5, 4, 9, 0, tzinfo=dt.UTC)
+EPOCH = dt.datetime(2026, 5, 4, 9, 0, tzinfo=dt.UTC)
 _REGION_SUPPLIERS = {"NA": "Midwest Components Inc", "EU": "Rhein Teile GmbH", "": "Global Parts"}
 _RAW = (("KG", "Steel bar stock"), ("M", "Copper wire"), ("L", "Hydraulic oil"))
 
@@ -27,6 +31,7 @@ class Shape:
     depth: int = 6
     plants: tuple[tuple[str, str], ...] = (("US01", "NA"), ("DE01", "EU"))
     seed: int = 7
+    variety: Variety = PLAIN
 
 
 def release(shape: Shape, number: str = "REL-GEN") -> ChangePackage:
@@ -43,7 +48,7 @@ def release(shape: Shape, number: str = "REL-GEN") -> ChangePackage:
     units = {i["number"]: (i["uom"], i["item_type"]) for i in part_items}
     raw = {
         "schema_version": "1",
-        "source": _source(number),
+        "source": source_envelope(number),
         "change": _change(number, "release", shape),
         "items": part_items + [_assembly(a) for t in tiers[1:] for a in t],
         "boms": [
@@ -52,9 +57,12 @@ def release(shape: Shape, number: str = "REL-GEN") -> ChangePackage:
             for a in tiers[lvl]
         ],
         "routings": [_routing(a, plant) for t in tiers[1:] for a in t for plant, _ in shape.plants],
-        "documents": [_drawing(a, "A") for t in tiers[1:] for a in t],
-        "sources": [s for p in parts for s in _sources(p, shape)],
+        "documents": [drawing(a, "A") for t in tiers[1:] for a in t],
+        "sources": [s for p in parts for s in sources_for(p, shape.plants)],
     }
+    if shape.variety != PLAIN:
+        # Its own random stream: the plain package stays the same whatever the variety.
+        add_variety(raw, shape.plants, shape.variety, random.Random(shape.seed * 7_919 + 1))
     return ChangePackage.model_validate(raw)
 
 
@@ -72,7 +80,7 @@ def eco(
     changed = {b.item for b in new_boms}
     raw = {
         "schema_version": "1",
-        "source": _source(number),
+        "source": source_envelope(number),
         "change": {
             **base.change.model_dump(mode="json"),
             "number": number,
@@ -90,7 +98,7 @@ def eco(
             for r in base.routings
             if r.item in changed
         ],
-        "documents": [_drawing(n, "B") for n in sorted(changed)],
+        "documents": [drawing(n, "B") for n in sorted(changed)],
     }
     return ChangePackage.model_validate(raw)
 
@@ -104,11 +112,11 @@ def _levels(assemblies: int, depth: int) -> list[int]:
     return [level for level, count in enumerate(counts, start=1) for _ in range(count)]
 
 
-def _source(number: str) -> dict[str, Any]:
+def source_envelope(number: str, at: dt.datetime = EPOCH) -> dict[str, Any]:
     return {
         "system": "plmsync-generator",
         "event_id": f"gen-{number}",
-        "emitted_at": _EPOCH.isoformat(),
+        "emitted_at": at.isoformat(),
     }
 
 
@@ -118,8 +126,8 @@ def _change(number: str, kind: str, shape: Shape) -> dict[str, Any]:
         "kind": kind,
         "state": "released",
         "title": "Generated release",
-        "approved_at": _EPOCH.isoformat(),
-        "approvals": [{"approver": "gen", "role": "engineering_manager", "at": _EPOCH.isoformat()}],
+        "approved_at": EPOCH.isoformat(),
+        "approvals": [{"approver": "gen", "role": "engineering_manager", "at": EPOCH.isoformat()}],
         "plants": [{"plant": p, "effective_from": "2026-05-05"} for p, _ in shape.plants],
     }
 
@@ -129,6 +137,10 @@ def _part(number: str, rng: random.Random) -> dict[str, Any]:
         uom, name = rng.choice(_RAW)
         return _item(number, name, uom, "raw_material", "buy")
     return _item(number, f"Part {number}", "EA", "part", "buy")
+
+
+def bought_part(number: str, name: str = "") -> dict[str, Any]:
+    return _item(number, name or f"Part {number}", "EA", "part", "buy")
 
 
 def _assembly(number: str) -> dict[str, Any]:
@@ -179,7 +191,7 @@ def _routing(item: str, plant: str) -> dict[str, Any]:
     return {"item": item, "revision": "A", "plant": plant, "operations": ops}
 
 
-def _drawing(item: str, revision: str) -> dict[str, Any]:
+def drawing(item: str, revision: str) -> dict[str, Any]:
     return {
         "number": f"DRW-{item}",
         "revision": revision,
@@ -190,7 +202,8 @@ def _drawing(item: str, revision: str) -> dict[str, Any]:
     }
 
 
-def _sources(part: str, shape: Shape) -> list[dict[str, Any]]:
+def sources_for(part: str, plants: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+    """One source per plant, bought from that plant's regional supplier."""
     return [
         {
             "item": part,
@@ -199,7 +212,7 @@ def _sources(part: str, shape: Shape) -> list[dict[str, Any]]:
             "supplier": _REGION_SUPPLIERS.get(region, "Global Parts"),
             "plants": [plant],
         }
-        for plant, region in shape.plants
+        for plant, region in plants
     ]
 
 

@@ -86,3 +86,17 @@ def test_a_forced_format_that_does_not_fit_is_refused(tmp_path: Path) -> None:
         assert "PLMSYNC-IMPORT-" in result.output
     result = runner.invoke(app, ["import", str(path), "--format", "csv"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_bad_mapping_is_a_configuration_error(tmp_path: Path) -> None:
+    bom = tmp_path / "bom.csv"
+    bom.write_text("Ref,Qty\nR1,1\n", encoding="utf-8")
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("designators: Ref\ndesignator_typo: X\n", encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("sources: [\n", encoding="utf-8")
+    for mapping, says in ((typo, "designator_typo"), (broken, "not valid YAML")):
+        result = runner.invoke(app, ["import", str(bom), "--mapping", str(mapping)])
+        assert result.exit_code == 1, result.output
+        assert "PLMSYNC-CONFIG" in result.output and says in result.output
+        assert "Traceback" not in result.output

@@ -141,6 +141,34 @@ def read_bom(data: bytes, mapping: ColumnMapping | None = None) -> ParsedBom:
     return read_rows(rows, mapping, encoding=encoding, delimiter=delimiter)
 
 
+@dataclass(slots=True)
+class _Collected:
+    entries: dict[str, BomEntry] = field(default_factory=dict)
+    unfitted: list[BomEntry] = field(default_factory=list)
+    data_rows: int = 0
+
+    def add(self, entry: BomEntry) -> None:
+        self.data_rows += 1
+        if entry.number in self.entries:
+            _merge(self.entries[entry.number], entry)
+        else:
+            self.entries[entry.number] = entry
+
+
+def _collect(rows: Sequence[Sequence[str]], cols: Columns, mapping: ColumnMapping) -> _Collected:
+    """Parts keyed by number in file order; DNP rows apart; blank and partless rows skipped."""
+    dnp_values = frozenset(v.lower() for v in mapping.dnp_values)
+    collected = _Collected()
+    for row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        if _is_dnp(row, cols, dnp_values):
+            collected.unfitted.append(_unfitted(row, cols))
+        elif (entry := _entry(row, cols)) is not None:
+            collected.add(entry)
+    return collected
+
+
 def read_rows(
     rows: Sequence[Sequence[str]],
     mapping: ColumnMapping | None = None,
@@ -156,30 +184,13 @@ def read_rows(
     cols = resolve(header, mapping)
     if cols.designators is None and cols.quantity is None:
         raise refuse(NO_HEADER, "the header has neither a designator nor a quantity column")
-    dnp_values = frozenset(v.lower() for v in mapping.dnp_values)
-    entries: dict[str, BomEntry] = {}
-    unfitted: list[BomEntry] = []
-    data_rows = 0
-    for row in rows[header_index + 1 :]:
-        if not any(cell.strip() for cell in row):
-            continue
-        if _is_dnp(row, cols, dnp_values):
-            unfitted.append(_unfitted(row, cols))
-            continue
-        entry = _entry(row, cols)
-        if entry is None:
-            continue
-        data_rows += 1
-        if entry.number in entries:
-            _merge(entries[entry.number], entry)
-        else:
-            entries[entry.number] = entry
+    collected = _collect(rows[header_index + 1 :], cols, mapping)
     return ParsedBom(
         encoding,
         delimiter,
         header_index,
-        data_rows,
-        tuple(entries.values()),
+        collected.data_rows,
+        tuple(collected.entries.values()),
         file_format or detect_format(rows, header_index),
-        dnp=tuple(unfitted),
+        dnp=tuple(collected.unfitted),
     )

@@ -7,8 +7,9 @@ By hand from as1-oc-214.stp (9 PRODUCTs, 13 NEXT_ASSEMBLY_USAGE_OCCURRENCEs):
       ─ plate x1
 so one as1 holds 2 + 2·3·1 = 8 nuts and 2·3 = 6 bolts. dm1-id-214.stp: dm1 holds l-bracket x1,
 bolt x3 and nut x3, each occurrence with a reference designator. s1-c5-214.stp: *MASTER holds
-TAIL, HEAD, MAINBODY x1 and FOOT x2, each in its own file (DOCUMENT_FILE); TAIL.stp holds
-TAIL_TURBINE x2. g_r_assembly1_ap203.p21 (AP203): one complex occurrence with a
+TAIL, HEAD, MAINBODY x1 and FOOT x2, each in its own file (DOCUMENT_FILE), each of those
+holding two parts in files of their own (TAIL: TAIL_TURBINE x2, TAIL_MIDDLE_PART x1) —
+13 files in all. g_r_assembly1_ap203.p21 (AP203): one complex occurrence with a
 QUANTIFIED_ASSEMBLY_COMPONENT_USAGE of COUNT_MEASURE(4), part 21113 at formation B, .BOUGHT.
 The occurrence counts are recomputed below with regular expressions over the raw text.
 """
@@ -105,18 +106,29 @@ def test_reference_designators_and_materials(step: Path) -> None:
     assert {i.number for i in package.items} >= {"AMS 5613", "AMS 4928", "AMS 5662"}
 
 
-def test_an_assembly_split_over_files_lists_them(step: Path) -> None:
-    top = import_file(ImportRequest(path=step / "s1-c5-214" / "s1-c5-214.stp")).package
-    assert _lines(top)[("*MASTER", "FOOT")] == 2
-    assert top.source.model_dump()["external_files"] == [
+def test_an_assembly_split_over_files_is_followed_file_by_file(step: Path) -> None:
+    folder = step / "s1-c5-214"
+    raw: Counter[tuple[str, str]] = Counter()
+    for path in folder.glob("*.stp"):
+        raw.update(_raw_occurrences(path))
+    package = import_file(ImportRequest(path=folder / "s1-c5-214.stp")).package
+    assert _lines(package) == {pair: Decimal(n) for pair, n in raw.items()}
+    assert len(package.source.model_dump()["files"]) == len(list(folder.glob("*.stp"))) == 13
+    exploded = _exploded(package, "*MASTER")
+    assert (exploded["FOOT_BACK_000"], exploded["TAIL_TURBINE"]) == (2, 2)
+
+
+def test_external_files_not_beside_the_assembly_are_listed(step: Path, tmp_path: Path) -> None:
+    alone = tmp_path / "s1-c5-214.stp"
+    alone.write_bytes((step / "s1-c5-214" / "s1-c5-214.stp").read_bytes())
+    package = import_file(ImportRequest(path=alone)).package
+    assert package.source.model_dump()["external_files_missing"] == [
         "TAIL.stp",
         "HEAD.stp",
         "MAINBODY.stp",
         "FOOT.stp",
     ]
-    tail = import_file(ImportRequest(path=step / "s1-c5-214" / "TAIL.stp")).package
-    path = step / "s1-c5-214" / "TAIL.stp"
-    assert _lines(tail) == {p: Decimal(n) for p, n in _raw_occurrences(path).items()}
+    assert _lines(package) == {p: Decimal(n) for p, n in _raw_occurrences(alone).items()}
 
 
 def test_ap203_quantified_occurrence_and_make_buy(step: Path, tmp_path: Path) -> None:

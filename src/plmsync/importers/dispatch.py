@@ -92,7 +92,7 @@ def _structure(path: Path, file_format: FileFormat, content: bytes) -> ProductSt
         return aras.to_structure(aras.read_aml(content))
     if file_format is FileFormat.INVENTREE:
         return inventree.read_inventree(content)
-    return step_structure.read_step(content)
+    return step_structure.read_step_assembly(path, content)
 
 
 def _structured(request: ImportRequest, file_format: FileFormat, content: bytes) -> Imported:

@@ -6,15 +6,18 @@ links a parent definition to a child definition once per placed instance. A chil
 times is one BOM line of quantity n (a QUANTIFIED_ASSEMBLY_COMPONENT_USAGE counts its own
 quantity instead of 1); the occurrence names go to the line notes. Each PRODUCT is one item
 (a package holds one revision per item) at the revision of its first defined formation.
-Geometry is not read; files an assembly references (DOCUMENT_FILE) are listed in the
-provenance, not followed.
+Geometry is not read. An assembly split over files names its sub-assemblies' files in
+DOCUMENT_FILE entities; `read_step_assembly` follows those found beside it (plain file names
+only, each file once) and joins their structures; the rest are listed as missing.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from plmsync.domain.package import MakeBuy
 from plmsync.importers.part21 import Enum, Instance, Param, Ref, StepFile, Typed, parse
@@ -169,3 +172,48 @@ def read_step(data: bytes) -> ProductStructure:
     if external:
         provenance["external_files"] = external
     return ProductStructure(catalogue.parts, usages, provenance=provenance)
+
+
+def _join(structures: list[ProductStructure]) -> tuple[list[StructurePart], list[Usage]]:
+    """Parts by number, first file first; a parent's lines from the first file that has any
+    (a sub-assembly's own file and its parent's file must not both count its children)."""
+    parts: dict[str, StructurePart] = {}
+    usages: list[Usage] = []
+    owner: dict[str, int] = {}
+    for index, structure in enumerate(structures):
+        for part in structure.parts:
+            parts.setdefault(part.number, part)
+        for usage in structure.usages:
+            if owner.setdefault(usage.parent, index) == index:
+                usages.append(usage)
+    return list(parts.values()), usages
+
+
+def read_step_assembly(path: Path, data: bytes) -> ProductStructure:
+    """The structure of `path` and of every external file it (transitively) names that sits
+    in the same folder."""
+    structures: list[ProductStructure] = []
+    read: list[str] = []
+    missing: list[str] = []
+    queue: deque[tuple[str, bytes | None]] = deque([(path.name, data)])
+    seen = {path.name}
+    while queue:
+        name, content = queue.popleft()
+        structure = read_step(content if content is not None else (path.parent / name).read_bytes())
+        structures.append(structure)
+        read.append(name)
+        for external in structure.provenance.get("external_files", ()):
+            if external in seen:
+                continue
+            seen.add(external)
+            beside = Path(external).name == external and (path.parent / external).is_file()
+            if beside:
+                queue.append((external, None))
+            else:
+                missing.append(external)
+    parts, usages = _join(structures)
+    provenance: dict[str, object] = {"schema": structures[0].provenance["schema"]}
+    provenance["files"] = read
+    if missing:
+        provenance["external_files_missing"] = missing
+    return ProductStructure(tuple(parts), tuple(usages), provenance=provenance)

@@ -4,6 +4,7 @@ files no importer can read end in a coded error, never a traceback."""
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from plmsync.cli.app import app
 from plmsync.config import DEFAULT_UNITS
+from plmsync.importers.formats import FileFormat, detect
 from plmsync.pipeline.fetch import read_package
 from plmsync.pipeline.validate import ValidationContext, validate
 from tests.importers.conftest import SHARED, shared_folder
@@ -100,3 +102,14 @@ def test_a_bad_mapping_is_a_configuration_error(tmp_path: Path) -> None:
         assert result.exit_code == 1, result.output
         assert "PLMSYNC-CONFIG" in result.output and says in result.output
         assert "Traceback" not in result.output
+
+
+def test_detection_survives_a_multibyte_character_across_its_sample() -> None:
+    # Detection looks at the first 8 KiB of text; a UTF-8 file with a byte-order mark whose
+    # "µ" straddles byte 8192 must still be read (a strict decode of cut bytes would fail).
+    header = codecs.BOM_UTF8 + b"Ref,Value,Qty\n"
+    filler = b"R1,1k,1\n" * ((8191 - len(header)) // 8)
+    pad = b"x" * (8191 - len(header) - len(filler))
+    content = header + filler + pad + "µF,1\n".encode()
+    assert content.find("µ".encode()) == 8191
+    assert detect(content) is FileFormat.CSV

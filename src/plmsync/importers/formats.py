@@ -50,7 +50,10 @@ def detect(content: bytes) -> FileFormat:
     """The format of `content`; ImportRejected when nothing recognises it."""
     if content.startswith(ZIP_MAGIC):
         return FileFormat.XLSX
-    head, _ = decode(content[:_SAMPLE])
+    # Decode the whole content, then look at its start: cutting the bytes first could split
+    # a multi-byte character and fail a strict decode of a byte-order-marked file.
+    text, _ = decode(content)
+    head = text[:_SAMPLE]
     head = head.lstrip("\ufeff \t\r\n")
     if head.startswith("ISO-10303-21"):
         return FileFormat.STEP
@@ -59,7 +62,7 @@ def detect(content: bytes) -> FileFormat:
             return FileFormat.ARAS_AML
         raise refuse(FORMAT_UNKNOWN, "an XML document, but not an Aras AML package (<AML>)")
     if head.startswith(("[", "{")):
-        if _looks_like_fixture(decode(content)[0]):
+        if _looks_like_fixture(text):
             return FileFormat.INVENTREE
         raise refuse(FORMAT_UNKNOWN, "a JSON document, but not an InvenTree data export")
     first_line = head.splitlines()[0] if head else ""

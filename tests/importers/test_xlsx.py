@@ -21,8 +21,9 @@ from plmsync.domain.errors import ImportRejected
 from plmsync.importers.bom_csv import ParsedBom, read_bom
 from plmsync.importers.bom_xlsx import read_xlsx
 from plmsync.importers.formats import FileFormat, detect
+from plmsync.importers.mapping import ColumnMapping, SourcePair
 from plmsync.pipeline.fetch import read_package
-from tests.importers.conftest import KICAD_2020, shared_folder
+from tests.importers.conftest import KICAD_2020, REV_2013, shared_folder
 
 GLASGOW_DNP = ("glasgow_revA-C3_bom", "glasgow_revC3_bom_160114c2_2023-10-08_with_DNP.csv")
 HACKRF_KICAD = ("hackrf_one_bom", KICAD_2020)
@@ -33,16 +34,16 @@ def _as_spreadsheet_value(text: str) -> str | int:
     return int(text) if text.isdigit() else text
 
 
-def csv_to_xlsx(path: Path) -> bytes:
+def csv_to_xlsx(path: Path, delimiter: str = ",") -> bytes:
     """The CSV's rows on a "BOM" sheet after a "Cover" sheet, whole numbers as numbers."""
-    text = path.read_text(encoding="utf-8")  # both files are UTF-8, comma-separated
+    text = path.read_text(encoding="utf-8")  # every file used here is UTF-8
     workbook = Workbook()
     cover = workbook.active
     assert cover is not None
     cover.title = "Cover"
     cover.append(["Exported from the PLM", path.name])
     sheet = workbook.create_sheet("BOM")
-    for row in csv.reader(io.StringIO(text)):
+    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
         sheet.append([_as_spreadsheet_value(cell) for cell in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -65,6 +66,18 @@ def test_a_workbook_gives_the_same_bom_as_its_csv(where: tuple[str, str]) -> Non
     assert from_xlsx.data_rows == from_csv.data_rows
     assert _lines(from_xlsx) == _lines(from_csv)
     assert [e.designators for e in from_xlsx.dnp] == [e.designators for e in from_csv.dnp]
+
+
+def test_the_column_mapping_applies_to_workbooks_too() -> None:
+    # The 2013 HackRF per-designator BOM (`;`) names its columns Field1..Field8; the mapping
+    # says Field1/Field2 are manufacturer/MPN. Without it no MPN column would be found.
+    path = shared_folder("hackrf_one_bom") / REV_2013
+    mapping = ColumnMapping(sources=(SourcePair(manufacturer="Field1", mpn="Field2"),))
+    workbook = csv_to_xlsx(path, delimiter=";")
+    mapped = read_xlsx(workbook, mapping)
+    assert _lines(mapped) == _lines(read_bom(path.read_bytes(), mapping))
+    assert any(e.sources for e in mapped.entries)
+    assert not any(e.sources for e in read_xlsx(workbook).entries)
 
 
 def test_plmsync_import_detects_the_workbook(tmp_path: Path) -> None:

@@ -1,1 +1,3 @@
-"""File importers: turn PLM/EDA exports (CSV/TSV BOMs, KiCad BOMs) into change packages."""
+"""File importers: PLM/EDA/CAD exports (CSV/TSV/XLSX and KiCad BOMs, Aras Part / Part BOM
+TSV and AML, InvenTree data exports, STEP product structure) into change packages.
+Entry point: `dispatch.import_file`; format detection: `formats.detect`."""

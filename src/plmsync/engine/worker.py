@@ -80,7 +80,7 @@ class Worker:
         while not self.stopping.is_set():
             if self._turn() is not None:
                 ran += 1
-            elif until is not None and until():
+            elif until is not None and self._holds(until):
                 break
             else:
                 self._idle()
@@ -120,11 +120,23 @@ class Worker:
         )
         log.info("worker %s: job %s released at shutdown", self.name, job.id)
 
+    def _holds(self, until: Until) -> bool:
+        try:
+            return until()
+        except Exception:  # the store is unreachable: certainly not done; look again later
+            log.exception("worker %s: could not tell whether to stop", self.name)
+            return False
+
     def _idle(self) -> None:
+        try:
+            pause = self._pause()
+        except Exception:  # a failed store call must not end the loop: poll instead
+            log.exception("worker %s: could not read when the next retry is due", self.name)
+            pause = self.settings.poll.total_seconds()
         if self.wakeup is None:
-            self.clock.sleep(self._pause(), self.stopping)
+            self.clock.sleep(pause, self.stopping)
         else:
-            self.wakeup.wait(self._pause(), self.stopping)
+            self.wakeup.wait(pause, self.stopping)
 
     def _pause(self) -> float:
         """Until the next retry is due, at most one poll interval."""

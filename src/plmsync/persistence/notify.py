@@ -11,6 +11,7 @@ SQLite has no NOTIFY; its workers simply poll.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import threading
 import time
 from typing import Any
@@ -56,8 +57,18 @@ def _makes_claimable(context: ExecutionContext) -> bool:
         return statement.table is jobs
     if isinstance(statement, sa.Update) and statement.table is jobs:
         parameters = getattr(context, "compiled_parameters", None) or []
-        return any(p.get("state") in _CLAIMABLE for p in parameters)
+        return any(_claimable_now(p) for p in parameters)
     return False
+
+
+def _claimable_now(values: dict[str, Any]) -> bool:
+    """Queued, or retrying and due already. A job that waits (run_after ahead) wakes nobody:
+    the workers' own sleep ends when the earliest retry is due, and a wake-up now would only
+    have them claim it too early, over and over."""
+    if values.get("state") not in _CLAIMABLE:
+        return False
+    due = values.get("run_after")
+    return not isinstance(due, dt.datetime) or due <= dt.datetime.now(dt.UTC)
 
 
 class JobListener:

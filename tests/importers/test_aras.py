@@ -182,3 +182,20 @@ def test_aml_without_parts_is_refused(printer: Path) -> None:
     assert result.exit_code == 2
     assert "PLMSYNC-IMPORT-EMPTY" in result.output
     assert "Traceback" not in result.output
+
+
+def test_several_generations_of_a_part_become_its_latest(tmp_path: Path) -> None:
+    (tmp_path / "001-Part.txt").write_text(
+        "id\tgeneration\tmajor_rev\tname\titem_number\n"
+        "A1\t1\tA\tFrame\tMP1\n"
+        "A2\t2\tB\tFrame, lighter\tMP1\n"
+        "C1\t1\tA\tBolt\tMP2\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "002-PartBOM.txt").write_text(
+        "id\tsource_id\trelated_id\tquantity\tsort_order\nR1\tA1\tC1\t4\t10\n", encoding="utf-8"
+    )
+    package = import_file(ImportRequest(path=tmp_path)).package
+    frame = [item for item in package.items if item.number == "MP1"]
+    assert [(i.revision, i.name) for i in frame] == [("B", "Frame, lighter")]
+    assert _package_lines(package) == Counter({("MP1", "MP2", Decimal(4)): 1})

@@ -146,6 +146,7 @@ def read_aml(data: bytes) -> ArasRows:
 
 
 def _quantity(text: str, row_id: str) -> Decimal:
+    """Aras leaves `quantity` blank when it was never set; one is what such a line means."""
     try:
         return Decimal(text) if text else Decimal(1)
     except InvalidOperation:
@@ -197,5 +198,20 @@ def to_structure(
                 notes=f"effectivity: {effectivity}" if effectivity else "",
             )
         )
-    parts = tuple(_part(row) for row in rows.parts if row.get("item_number"))
-    return ProductStructure(parts, tuple(usages), provenance=dict(provenance or {}))
+    return ProductStructure(_latest(rows.parts), tuple(usages), provenance=dict(provenance or {}))
+
+
+def _latest(rows: Sequence[Row]) -> tuple[StructurePart, ...]:
+    """One part per item number: an export holding several generations of a Part keeps the
+    highest (relationships to older generations resolve to the same item number)."""
+    chosen: dict[str, Row] = {}
+    for row in rows:
+        number = row.get("item_number")
+        if number and _generation(row) >= _generation(chosen.get(number, {})):
+            chosen[number] = row
+    return tuple(_part(row) for row in chosen.values())
+
+
+def _generation(row: Row) -> int:
+    text = row.get("generation", "")
+    return int(text) if text.isdigit() else 0

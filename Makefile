@@ -47,6 +47,19 @@ bench: $(STAMP)
 bench-diff: $(STAMP)
 	$(BIN)/python -m bench.diff_bench
 
+# 200 generated ECOs across 4 plants through `plmsync serve` while its workers run; the
+# service's own KPIs per plant printed and written to docs/load.md (about 2 minutes).
+.PHONY: load
+load: $(STAMP)
+	$(BIN)/python -m bench.load --out docs/load.md
+
+# The rows besides `make bench`'s table: queue throughput (SQLite, PostgreSQL, procrastinate;
+# needs PostgreSQL at 127.0.0.1:5432, user postgres), webhook → posted overhead, peak memory
+# of a 100,000-line release, ERP writes vs records changed. Writes docs/benchmarks-more.md.
+.PHONY: bench-more
+bench-more: $(STAMP)
+	$(BIN)/python -m bench.more --out docs/benchmarks-more.md
+
 schema: $(STAMP)
 	$(BIN)/plmsync schema > schemas/change-package.v1.json
 	$(BIN)/plmsync schema --rules > schemas/rules.v1.json

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import threading
 import time
 from typing import Any
@@ -23,6 +24,8 @@ from sqlalchemy.engine import Connection, ExecutionContext
 
 from plmsync.engine.model import JobState
 from plmsync.persistence.tables import jobs
+
+log = logging.getLogger(__name__)
 
 CHANNEL = "plmsync_jobs"
 _CLAIMABLE = frozenset(state.value for state in JobState if state.claimable)
@@ -77,7 +80,12 @@ class JobListener:
     sleeping, and is opened again on a later wait)."""
 
     def __init__(self, url: sa.URL):
-        self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        # Keyword arguments, not a URI: libpq would not decode the `+` SQLAlchemy renders
+        # for the spaces of `options=-c lock_timeout=…`.
+        self._connect_args: dict[str, Any] = {
+            **url.translate_connect_args(username="user", database="dbname"),
+            **url.query,
+        }
         self._connection: psycopg.Connection[Any] | None = None
         self._down_until = 0.0
 
@@ -112,9 +120,10 @@ class JobListener:
         if time.monotonic() < self._down_until:
             return None
         try:
-            connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
+            connection = psycopg.connect(**self._connect_args, autocommit=True, connect_timeout=5)
             connection.execute(f"LISTEN {CHANNEL}")
-        except psycopg.Error:
+        except psycopg.Error as error:
+            log.warning("LISTEN %s failed (%s); polling until it works again", CHANNEL, error)
             self._lost()
             return None
         self._connection = connection

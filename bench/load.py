@@ -25,6 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -88,9 +90,13 @@ def main(
     rate: Annotated[float, typer.Option(min=0.1, help="ECOs approved per second.")] = 3.0,
     threads: Annotated[int, typer.Option(min=1, help="Worker threads of the server.")] = 1,
     seed: Annotated[int, typer.Option(help="Seed of the ECO stream.")] = 17,
+    keep: Annotated[
+        Path | None,
+        typer.Option(help="Run in this new folder and keep it, to open the dashboard after."),
+    ] = None,
 ) -> None:
-    with tempfile.TemporaryDirectory(prefix="plmsync-load-") as work:
-        workspace = LoadWorkspace.create(Path(work), PLANTS, threads)
+    with _work_folder(keep) as work:
+        workspace = LoadWorkspace.create(work, PLANTS, threads)
         with Server.start(workspace) as server:
             began, settled = stream_ecos(server, ecos, rate, seed)
             run = LoadRun.read(server, ecos=ecos, seconds=settled - began)
@@ -102,6 +108,22 @@ def main(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     typer.echo(f"Wrote {out}")
+    if keep is not None:
+        typer.echo(
+            f"The run's state is kept in {keep}: `plmsync serve --config {workspace.config}`, "
+            f"then open http://127.0.0.1:8000/ui/ and sign in as {workspace.client_id} with "
+            f"the secret in {workspace.secret_file} (the in-memory ERPs start empty again)."
+        )
+
+
+@contextmanager
+def _work_folder(keep: Path | None) -> Iterator[Path]:
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix="plmsync-load-") as work:
+            yield Path(work)
+        return
+    keep.mkdir(parents=True, exist_ok=False)  # never mixes a run into an older one
+    yield keep.resolve()
 
 
 if __name__ == "__main__":

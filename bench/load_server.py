@@ -35,6 +35,11 @@ class LoadWorkspace:
     client_id: str
     client_secret: str
 
+    @property
+    def secret_file(self) -> Path:
+        """The client's secret, for signing in to the dashboard of a kept run (mode 0600)."""
+        return self.config.parent / "client-secret.txt"
+
     @classmethod
     def create(
         cls, directory: Path, plants: tuple[tuple[str, str], ...], threads: int
@@ -46,7 +51,10 @@ class LoadWorkspace:
             _, secret = ClientRegistry(store).add(CLIENT, ["admin"], dt.datetime.now(dt.UTC))
         finally:
             store.close()
-        return cls(config, CLIENT, secret)
+        workspace = cls(config, CLIENT, secret)
+        workspace.secret_file.touch(mode=0o600)
+        workspace.secret_file.write_text(secret + "\n", encoding="utf-8")
+        return workspace
 
 
 def workspace_settings(plants: tuple[tuple[str, str], ...], threads: int) -> dict[str, Any]:

@@ -43,8 +43,9 @@ def main(
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC with `python -m bench.more` "
         "(`make bench-more`); each section names the command that measures it alone.",
     ]
-    results, note = queue_bench.measure(jobs, pg)
-    command = f"python -m bench.queue_bench --jobs {jobs}"
+    results, note = queue_bench.measure(jobs, pg, queue_bench.DEFAULT_WORKERS)
+    flags = " ".join(f"--workers {n}" for n in queue_bench.DEFAULT_WORKERS)
+    command = f"python -m bench.queue_bench --jobs {jobs} {flags}"
     sections += ["", "## Queue throughput", "", queue_bench.markdown(results, note, command)]
     with tempfile.TemporaryDirectory(prefix="plmsync-more-") as work:
         latency = webhook_bench.measure(runs, Path(work) / "webhook")

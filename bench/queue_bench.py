@@ -1,15 +1,16 @@
 """Job claim + complete throughput of plmsync's durable queue, on SQLite and PostgreSQL,
 next to procrastinate's own worker on the same PostgreSQL server.
 
-Durable settings on both sides: plmsync's store as it ships (SQLite in WAL with
-`synchronous=FULL`; PostgreSQL with the server's `synchronous_commit`, reported), every
-claim and every completion its own committed transaction, as a worker does them (the
-completion also writes the job's transition row and its outbox event). procrastinate runs
-a no-op task with its worker (`run_worker`, one worker, concurrency 1, no LISTEN/NOTIFY, jobs
-kept), so each side pays for fetching a job and recording its end; neither does any work.
-Jobs are queued before the clock starts.
+Each side drains the same number of jobs with the same number of worker processes (one
+round per `--workers`), started together once connected. Durable settings on both sides:
+plmsync's store as it ships (SQLite in WAL with `synchronous=FULL`; PostgreSQL with the
+server's `synchronous_commit`, reported), every claim and every completion its own committed
+transaction, as a worker does them (the completion also writes the job's transition row and
+its outbox event). procrastinate runs a no-op task with its own worker (`run_worker`,
+concurrency 1 per process, no LISTEN/NOTIFY, jobs kept), so each side pays for fetching a
+job and recording its end; neither does any work. Jobs are queued before the clock starts.
 
-    python -m bench.queue_bench [--jobs 2000] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+    python -m bench.queue_bench [--jobs 2000] [--workers 1 --workers 4] [--pg postgresql://…]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Annotated, Any
 import psycopg
 import typer
 
+from bench.worker_processes import run_in_processes
 from plmsync.engine.model import JobState
 from plmsync.persistence import SqlStore
 from plmsync.ports.store import NewJob
@@ -36,6 +38,7 @@ app = typer.Typer(add_completion=False)
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 LEASE = dt.timedelta(minutes=5)
 GOAL = "≥ 1,000 jobs/s on PostgreSQL, not below procrastinate"
+DEFAULT_WORKERS = (1, 4)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class QueueResult:
     system: str
     database: str
     jobs: int
+    workers: int
     seconds: float
 
     @property
@@ -50,8 +54,11 @@ class QueueResult:
         return self.jobs / self.seconds
 
 
-def plmsync_throughput(url: str, jobs: int) -> float:
-    """Seconds for one worker to claim and complete `jobs` queued jobs."""
+Span = tuple[float, float, int]  # a worker's start, end (wall clock) and jobs completed
+
+
+def plmsync_throughput(url: str, jobs: int, workers: int = 1) -> float:
+    """Seconds for `workers` processes to claim and complete `jobs` queued jobs."""
     with SqlStore(url, migrate=True) as store:  # a fresh database: create the schema
         for n in range(jobs):
             store.receive(
@@ -61,50 +68,76 @@ def plmsync_throughput(url: str, jobs: int) -> float:
                 change_number=f"Q-{n}",
                 jobs=[NewJob("P1", None)],
             )
-        started = time.perf_counter()
+    spans = run_in_processes(_plmsync_drain, [(url, f"w{n}") for n in range(workers)])
+    _require_all("plmsync", sum(n for _, _, n in spans), jobs)
+    return _span(spans)
+
+
+def _plmsync_drain(url: str, worker: str, barrier: Any) -> Span:
+    with SqlStore(url, migrate=False) as store:
+        barrier.wait()
+        started = time.time()
         now = dt.datetime.now(dt.UTC)
         done = 0
-        while (job := store.claim("bench", now, LEASE)) is not None:
-            store.transition(job.id, JobState.SUCCEEDED, worker="bench")
+        while (job := store.claim(worker, now, LEASE)) is not None:
+            store.transition(job.id, JobState.SUCCEEDED, worker=worker)
             done += 1
-        seconds = time.perf_counter() - started
-    if done != jobs:
-        raise SystemExit(f"plmsync completed {done} of {jobs} jobs")
-    return seconds
+        return started, time.time(), done
 
 
-def procrastinate_throughput(conninfo: str, jobs: int) -> float:
-    return asyncio.run(_procrastinate(conninfo, jobs))
+def procrastinate_throughput(conninfo: str, jobs: int, workers: int = 1) -> float:
+    asyncio.run(_procrastinate_queue(conninfo, jobs))
+    spans = run_in_processes(_procrastinate_drain, [(conninfo,)] * workers)
+    with psycopg.connect(conninfo) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM procrastinate_jobs WHERE status = 'succeeded'"
+        ).fetchone()
+    _require_all("procrastinate", int(row[0]) if row else 0, jobs)
+    return _span(spans)
 
 
-async def _procrastinate(conninfo: str, jobs: int) -> float:
+def _procrastinate_app(conninfo: str) -> Any:
     import procrastinate
 
     queue = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo))
+    queue.task(name="noop")(_noop)
+    return queue
 
-    @queue.task(name="noop")
-    def noop() -> None:
-        return None
 
+def _noop() -> None:
+    return None
+
+
+async def _procrastinate_queue(conninfo: str, jobs: int) -> None:
+    queue = _procrastinate_app(conninfo)
     async with queue.open_async():
         await queue.schema_manager.apply_schema_async()
-        await noop.batch_defer_async(*({} for _ in range(jobs)))
-        started = time.perf_counter()
+        await queue.tasks["noop"].batch_defer_async(*({} for _ in range(jobs)))
+
+
+def _procrastinate_drain(conninfo: str, barrier: Any) -> Span:
+    return asyncio.run(_drain_async(conninfo, barrier))
+
+
+async def _drain_async(conninfo: str, barrier: Any) -> Span:
+    queue = _procrastinate_app(conninfo)
+    async with queue.open_async():
+        barrier.wait()
+        started = time.time()
         await queue.run_worker_async(
             wait=False, concurrency=1, listen_notify=False, install_signal_handlers=False
         )
-        seconds = time.perf_counter() - started
-        done = await _count_done(queue)
+        return started, time.time(), 0  # counted in the database once every worker is done
+
+
+def _require_all(system: str, done: int, jobs: int) -> None:
     if done != jobs:
-        raise SystemExit(f"procrastinate completed {done} of {jobs} jobs")
-    return seconds
+        raise SystemExit(f"{system} completed {done} of {jobs} jobs")
 
 
-async def _count_done(queue: Any) -> int:
-    rows = await queue.connector.execute_query_all_async(
-        "SELECT count(*) AS n FROM procrastinate_jobs WHERE status = 'succeeded'"
-    )
-    return int(rows[0]["n"])
+def _span(spans: list[Span]) -> float:
+    """From the first worker's start to the last one's end."""
+    return max(end for _, end, _ in spans) - min(start for start, _, _ in spans)
 
 
 @contextmanager
@@ -126,31 +159,42 @@ def synchronous_commit(server: str) -> str:
     return str(row[0]) if row else "unknown"
 
 
-def measure(jobs: int, pg: str) -> tuple[list[QueueResult], str]:
+def measure(
+    jobs: int, pg: str, worker_counts: tuple[int, ...] = (1,)
+) -> tuple[list[QueueResult], str]:
     results = []
-    with tempfile.TemporaryDirectory(prefix="plmsync-queue-") as work:
-        url = f"sqlite:///{Path(work) / 'state.sqlite'}"
-        results.append(QueueResult("plmsync", "SQLite", jobs, plmsync_throughput(url, jobs)))
-    with scratch_database(pg, "plmsync_bench_queue") as database:
-        sa_url = database.replace("postgresql://", "postgresql+psycopg://", 1)
-        seconds = plmsync_throughput(sa_url, jobs)
-        results.append(QueueResult("plmsync", "PostgreSQL", jobs, seconds))
-    with scratch_database(pg, "plmsync_bench_procrastinate") as database:
-        seconds = procrastinate_throughput(database, jobs)
-        results.append(QueueResult("procrastinate", "PostgreSQL", jobs, seconds))
+    for workers in worker_counts:
+        results += _one_round(jobs, pg, workers)
     note = f"PostgreSQL synchronous_commit = {synchronous_commit(pg)}"
     return results, note
 
 
+def _one_round(jobs: int, pg: str, workers: int) -> list[QueueResult]:
+    with tempfile.TemporaryDirectory(prefix="plmsync-queue-") as work:
+        url = f"sqlite:///{Path(work) / 'state.sqlite'}"
+        sqlite = plmsync_throughput(url, jobs, workers)
+    with scratch_database(pg, "plmsync_bench_queue") as database:
+        sa_url = database.replace("postgresql://", "postgresql+psycopg://", 1)
+        postgres = plmsync_throughput(sa_url, jobs, workers)
+    with scratch_database(pg, "plmsync_bench_procrastinate") as database:
+        baseline = procrastinate_throughput(database, jobs, workers)
+    return [
+        QueueResult("plmsync", "SQLite", jobs, workers, sqlite),
+        QueueResult("plmsync", "PostgreSQL", jobs, workers, postgres),
+        QueueResult("procrastinate", "PostgreSQL", jobs, workers, baseline),
+    ]
+
+
 def markdown(results: list[QueueResult], note: str, command: str) -> str:
     out = [
-        f"Job claim + complete, one worker, durable settings ({note}); `{command}`; goal {GOAL}.",
+        f"Job claim + complete, durable settings ({note}); `{command}`; goal {GOAL}.",
         "",
-        "| Queue | Database | Jobs | Seconds | Jobs/s |",
-        "|---|---|---|---|---|",
+        "| Queue | Database | Worker processes | Jobs | Seconds | Jobs/s |",
+        "|---|---|---|---|---|---|",
     ]
     out += [
-        f"| {r.system} | {r.database} | {r.jobs:,} | {r.seconds:.2f} | {r.per_second:,.0f} |"
+        f"| {r.system} | {r.database} | {r.workers} | {r.jobs:,} | {r.seconds:.2f} "
+        f"| {r.per_second:,.0f} |"
         for r in results
     ]
     return "\n".join(out) + "\n"
@@ -159,12 +203,17 @@ def markdown(results: list[QueueResult], note: str, command: str) -> str:
 @app.command()
 def main(
     jobs: Annotated[int, typer.Option(min=1, help="Jobs queued, then drained.")] = 2_000,
+    workers: Annotated[
+        list[int] | None, typer.Option(help="Worker processes (repeat for several rounds).")
+    ] = None,
     pg: Annotated[str, typer.Option(help="PostgreSQL server (a scratch db is made).")] = (
         DEFAULT_PG
     ),
 ) -> None:
-    results, note = measure(jobs, pg)
-    typer.echo(markdown(results, note, f"python -m bench.queue_bench --jobs {jobs}"))
+    counts = tuple(workers or DEFAULT_WORKERS)
+    results, note = measure(jobs, pg, counts)
+    flags = " ".join(f"--workers {n}" for n in counts)
+    typer.echo(markdown(results, note, f"python -m bench.queue_bench --jobs {jobs} {flags}"))
 
 
 if __name__ == "__main__":

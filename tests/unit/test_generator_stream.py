@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from plmsync import generator
+from plmsync.cli.app import app
 from plmsync.config import DEFAULT_UNITS
 from plmsync.domain.package import Bom, ChangePackage
 from plmsync.domain.revision import compare_revisions
+from plmsync.pipeline.fetch import parse_package
 from plmsync.pipeline.validate import ValidationContext, validate
 
 PLANTS = (("US01", "NA"), ("MX01", "NA"), ("DE01", "EU"), ("CN01", "APAC"))
@@ -114,3 +118,23 @@ def test_next_revision_goes_past_z() -> None:
     assert [generator.next_revision(r) for r in ("A", "Y", "Z", "AZ", "ZZ")] == [
         "B", "Z", "AA", "BA", "AAA",
     ]  # fmt: skip
+
+
+def test_cli_writes_the_same_stream_for_the_same_seed(tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = tmp_path / "release.json"
+    plants = "US01:NA,DE01:EU"
+    release_args = ["generate", "release", "--items", "120", "--lines", "400", "-o", str(base)]
+    assert runner.invoke(app, [*release_args, "--plants", plants]).exit_code == 0
+    written = []
+    for folder in ("a", "b"):
+        args = ["generate", "stream", "--base", str(base), "--count", "5", "--plants", plants]
+        result = runner.invoke(
+            app, [*args, "--start", "2026-12-01T08:00:00", "-d", str(tmp_path / folder)]
+        )
+        assert result.exit_code == 0, result.output
+        written.append({p.name: p.read_bytes() for p in (tmp_path / folder).iterdir()})
+    assert written[0] == written[1]
+    assert sorted(written[0]) == [f"ECO-{n:04d}.json" for n in range(1, 6)]
+    first = parse_package(written[0]["ECO-0001.json"])
+    assert first.change.approved_at == dt.datetime(2026, 12, 1, 8, tzinfo=dt.UTC)

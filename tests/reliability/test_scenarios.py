@@ -47,8 +47,6 @@ from tests.reliability.cluster import (
 from tests.reliability.conftest import LIMITS
 from tests.reliability.workload import history
 
-pytestmark = pytest.mark.integration
-
 References = dict[str, dict[ObjectId, str]]
 
 

@@ -122,6 +122,35 @@ def test_a_rolled_back_enqueue_wakes_nobody(postgres_url: str) -> None:
             listener.close()
 
 
+@pytest.mark.postgresql
+@pytest.mark.parametrize(("due_in", "wakes"), [(0, True), (3600, False)])
+def test_a_retry_wakes_listeners_only_when_it_is_due_now(
+    postgres_url: str, due_in: int, wakes: bool
+) -> None:
+    """A job that waits (for locks, for an earlier change, for its backoff) would only be
+    claimed too early if its move woke the workers; one due now is worth waking them for."""
+    with SqlStore(postgres_url) as store:
+        enqueue_one(store)
+        now = dt.datetime.now(dt.UTC)
+        job = store.claim("w1", now, dt.timedelta(minutes=1))
+        assert job is not None
+        listener = JobListener(sa.make_url(postgres_url))
+        try:
+            latency = woken_within(
+                listener,
+                2,
+                lambda: store.transition(
+                    job.id,
+                    JobState.RETRYING,
+                    worker="w1",
+                    run_after=now + dt.timedelta(seconds=due_in),
+                ),
+            )
+        finally:
+            listener.close()
+    assert (latency is not None) is wakes
+
+
 def enqueue_one(store: SqlStore, *, commit: bool = True) -> None:
     """An event and its job, inserted in one transaction of the store's own engine."""
     now = dt.datetime.now(dt.UTC)

@@ -295,10 +295,35 @@ def test_plmsync_worker_concurrency_runs_processes_that_sigterm_stops(
         states = {job.state for job in engine.store.jobs()}
     finally:
         engine.close()
+    assert len(children(worker.pid)) == 2
+    crashed = children(worker.pid)[0]
+    os.kill(crashed, signal.SIGKILL)  # a worker process dies: the supervisor replaces it
+    deadline = time.monotonic() + 30
+    while crashed in children(worker.pid) or len(children(worker.pid)) < 2:
+        assert time.monotonic() < deadline, "the killed worker process was not replaced"
+        time.sleep(0.1)
     worker.send_signal(signal.SIGTERM)
     output, _ = worker.communicate(timeout=30)
 
     assert states == {JobState.SUCCEEDED}
     assert worker.returncode == 0, output
     assert "Started 2 worker process(es)" in output
-    assert "Worker processes stopped (0 restarted after a crash)" in output
+    assert "Worker processes stopped (1 restarted after a crash)" in output
+    assert children(worker.pid) == []
+
+
+def children(pid: int) -> list[int]:
+    """The worker processes `pid` spawned (Linux /proc), oldest first: not multiprocessing's
+    resource tracker, and not a dead one waiting to be reaped."""
+    try:
+        listed = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return []
+    return [int(child) for child in listed if "spawn_main" in _command(int(child))]
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except FileNotFoundError:
+        return ""

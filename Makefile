@@ -41,8 +41,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Every benchmark row in one run (release vs ERP floor, diff vs DeepDiff, queue vs
+# procrastinate, webhook latency, peak memory, ERP writes, scale-out): docs/benchmarks.md.
 bench: $(STAMP)
-	$(BIN)/python -m bench.run --out docs/benchmarks.md
+	$(BIN)/python -m bench.all --out docs/benchmarks.md
 
 bench-diff: $(STAMP)
 	$(BIN)/python -m bench.diff_bench

@@ -158,11 +158,15 @@ def test_erp_commits_but_every_tenth_reply_is_lost(
         wait_settled(factory)
 
     writes = writes_counted(factory.erp_dir / "replies.writes")
-    # Every write of the history is one apply per job (7 releases x 3 plants = 21); a lost
-    # reply's retry finds the ERP already up to date and writes nothing more.
-    assert writes == len(packages) * 3
+    # At least one apply per job (7 releases x 3 plants = 21); a lost reply's retry finds the
+    # ERP up to date and writes nothing more, but a job whose lease lapsed under a busy
+    # machine may be posted by two workers at once, the second write finding nothing to do.
+    assert writes >= len(packages) * 3
     lost_replies = writes // 10
-    assert retried_after_lost_reply(factory) == lost_replies >= 2
+    assert lost_replies >= 2
+    # Each lost reply fails its attempt, recorded as a retry — unless that attempt had
+    # already lost its job to another worker (then its outcome is not written at all).
+    assert 1 <= retried_after_lost_reply(factory) <= lost_replies
     print(f"{lost_replies} of {writes} writes committed with their reply lost")
     assert_converged("lost replies", factory, packages, reference)
 

@@ -21,6 +21,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
 )
 
 SCHEMA_VERSION = "1"
@@ -34,6 +35,26 @@ Code = Annotated[str, AfterValidator(_strip), Field(min_length=1, max_length=120
 """An identifier from the PLM (item number, plant code, unit code): trimmed, never empty."""
 
 Quantity = Annotated[Decimal, Field(allow_inf_nan=False)]
+
+
+def _json_number(value: Any) -> Any:
+    """Free-form values as JSON writes them back: a number read exactly as a Decimal (the edge
+    parses every JSON number so) goes out as a number again, not as text, so a package's own
+    JSON reads back as the same package. A Decimal no float can hold exactly stays text."""
+    if isinstance(value, dict):
+        return {key: _json_number(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_number(item) for item in value]
+    if isinstance(value, Decimal) and value.is_finite():
+        if value == value.to_integral_value():
+            return int(value)  # 10.0 goes out as 10: it reads back as an equal Decimal
+        as_float = float(value)
+        return as_float if Decimal(repr(as_float)) == value else str(value)
+    return value
+
+
+FreeForm = Annotated[dict[str, Any], PlainSerializer(_json_number, when_used="json")]
+"""Attributes the contract does not model (compliance flags, masses, …), kept as sent."""
 
 def _whole_number(value: object) -> object:
     """Integers, and whole numbers written as decimals (10.0, as spreadsheets export them);
@@ -167,7 +188,7 @@ class Item(_Contract):
     lifecycle_state: LifecycleState
     make_buy: MakeBuy
     description: str = ""
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: FreeForm = Field(default_factory=dict)
 
 
 class Substitute(_Contract):

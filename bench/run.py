@@ -72,7 +72,8 @@ def sync_seconds(pipeline: Pipeline, package: ChangePackage) -> tuple[float, Syn
     seconds, report = timed(lambda: pipeline.sync(package))
     assert isinstance(report, SyncReport)
     if not report.ok:
-        raise SystemExit(f"sync of {package.change.number} failed: {report}")
+        errors = "; ".join(f"{p.plant}: {p.error!r}" for p in report.plants if p.error)
+        raise SystemExit(f"sync of {package.change.number} failed: {errors}")
     return seconds, report
 
 

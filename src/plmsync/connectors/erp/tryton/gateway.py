@@ -60,25 +60,26 @@ class PoolGateway:
         return list(found)
 
     def create(self, model: str, vlist: Sequence[Values]) -> list[int]:
-        if not vlist:
-            return []
-        with _translated(model):
-            return [record.id for record in self._get(model).create(list(vlist))]
+        ids: list[int] = []
+        for batch in _cut(vlist, RECORDS_PER_CALL):
+            with _translated(model):
+                ids += [record.id for record in self._get(model).create(list(batch))]
+        return ids
 
     def write(self, model: str, changes: Sequence[tuple[Sequence[int], Values]]) -> None:
         Model = self._get(model)
-        arguments: list[Any] = []
-        for ids, values in changes:
-            arguments += [Model.browse(list(ids)), values]
-        if arguments:
+        for batch in _write_batches(changes):
+            arguments: list[Any] = []
+            for ids, values in batch:
+                arguments += [Model.browse(list(ids)), values]
             with _translated(model):
                 Model.write(*arguments)
 
     def delete(self, model: str, ids: Sequence[int]) -> None:
-        if ids:
-            Model = self._get(model)
+        Model = self._get(model)
+        for batch in _cut(ids, RECORDS_PER_CALL):
             with _translated(model):
-                Model.delete(Model.browse(list(ids)))
+                Model.delete(Model.browse(list(batch)))
 
     def call(self, model: str, method: str, *args: Any) -> Any:
         with _translated(model):
@@ -86,6 +87,34 @@ class PoolGateway:
 
     def _get(self, model: str) -> Any:
         return self._pool.get(model)
+
+
+# Tryton validates the records of one call together, in queries whose expression depth grows
+# with the records: SQLite refuses depth 1,000, first seen creating 5,000 product-BOM links
+# in one call (make bench). Callers batch as suits each model; this is the ceiling for all.
+RECORDS_PER_CALL = 250
+
+
+def _cut(values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _write_batches(
+    changes: Sequence[tuple[Sequence[int], Values]],
+) -> Iterator[list[tuple[Sequence[int], Values]]]:
+    """(ids, values) pairs grouped so that no call touches more than RECORDS_PER_CALL ids."""
+    batch: list[tuple[Sequence[int], Values]] = []
+    held = 0
+    for ids, values in changes:
+        for part in _cut(ids, RECORDS_PER_CALL):
+            if batch and held + len(part) > RECORDS_PER_CALL:
+                yield batch
+                batch, held = [], 0
+            batch.append((part, values))
+            held += len(part)
+    if batch:
+        yield batch
 
 
 @contextmanager

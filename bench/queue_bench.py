@@ -197,7 +197,33 @@ def markdown(results: list[QueueResult], note: str, command: str) -> str:
         f"| {r.per_second:,.0f} |"
         for r in results
     ]
-    return "\n".join(out) + "\n"
+    return "\n".join([*out, "", *verdicts(results)]) + "\n"
+
+
+def verdicts(results: list[QueueResult]) -> list[str]:
+    """Per worker count: is plmsync on PostgreSQL at 1,000 jobs/s, and not below procrastinate?"""
+    lines = []
+    for workers in sorted({r.workers for r in results}):
+        ours = _rate(results, "plmsync", "PostgreSQL", workers)
+        theirs = _rate(results, "procrastinate", "PostgreSQL", workers)
+        if ours is None or theirs is None:
+            continue
+        fast = "met" if ours >= 1_000 else "**not met**"
+        level = "met" if ours >= theirs else "**not met**"
+        lines.append(
+            f"- {workers} worker(s): ≥ 1,000 jobs/s {fast} ({ours:,.0f}); "
+            f"not below procrastinate {level} ({ours / theirs:.2f}× procrastinate's {theirs:,.0f})"
+        )
+    return lines
+
+
+def _rate(results: list[QueueResult], system: str, database: str, workers: int) -> float | None:
+    found = [
+        r.per_second
+        for r in results
+        if (r.system, r.database, r.workers) == (system, database, workers)
+    ]
+    return found[0] if found else None
 
 
 @app.command()

@@ -75,7 +75,8 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     from plmsync.config import load_config
 
     workspace = tmp_path_factory.mktemp("browser") / "demo"
-    run_demo(workspace, Console(file=open(os.devnull, "w"), width=120))  # noqa: SIM115
+    with open(os.devnull, "w") as quiet:
+        run_demo(workspace, Console(file=quiet, width=120))
     config_path = workspace / "plmsync.yaml"
     clients = open_clients(load_config(config_path))
     _, secret = ClientRegistry(clients).add(USER, SCOPES, dt.datetime.now(dt.UTC))

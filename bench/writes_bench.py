@@ -14,7 +14,7 @@ issued but not changed.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -24,33 +24,21 @@ import typer
 from bench.workspaces import workspace
 from plmsync import generator
 from plmsync.bootstrap import build_pipeline, close_targets
+from plmsync.connectors.erp.wrapper import ErpWrapper
 from plmsync.domain.plan import Step
 from plmsync.domain.state import ObjectKind, TargetState
-from plmsync.ports.erp import ChangeRef, ErpCapabilities, ErpTarget, Posting
+from plmsync.ports.erp import ChangeRef, ErpTarget, Posting
 
 app = typer.Typer(add_completion=False)
 GOAL = "writes issued = records changed"
 
 
-class CountingErp:
+class CountingErp(ErpWrapper):
     """An `ErpTarget` that counts the records it is asked to write."""
 
     def __init__(self, inner: ErpTarget):
-        self.inner = inner
+        super().__init__(inner)
         self.records_written = 0
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    def check(self) -> None:
-        self.inner.check()
-
-    def capabilities(self) -> ErpCapabilities:
-        return self.inner.capabilities()
-
-    def read(self, item_numbers: Collection[str]) -> TargetState:
-        return self.inner.read(item_numbers)
 
     def apply(self, change: ChangeRef, steps: Sequence[Step]) -> list[Posting]:
         self.records_written += len(steps)
@@ -59,9 +47,6 @@ class CountingErp:
     def stage(self, change: ChangeRef, steps: Sequence[Step]) -> list[Posting]:
         self.records_written += len(steps)
         return self.inner.stage(change, steps)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def changed_records(before: TargetState, after: TargetState) -> int:

@@ -19,7 +19,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -28,16 +28,16 @@ import sqlalchemy as sa
 
 from plmsync.bootstrap import build_engine
 from plmsync.config import EngineConfig, FakeTarget, PlantConfig, WorkspaceConfig
+from plmsync.connectors.erp.wrapper import ErpWrapper
 from plmsync.domain.errors import TransientError
 from plmsync.domain.package import ChangePackage
 from plmsync.domain.plan import Step
-from plmsync.domain.state import TargetState
 from plmsync.engine.model import JobState
 from plmsync.engine.processes import WorkerSpec, start_worker
 from plmsync.engine.service import Engine
 from plmsync.engine.worker import SETTLED
 from plmsync.pipeline.derive import PlantContext
-from plmsync.ports.erp import ChangeRef, ErpCapabilities, ErpTarget, Posting
+from plmsync.ports.erp import ChangeRef, ErpTarget, Posting
 from plmsync.testing.file_erp import FileErp
 from plmsync.testing.ledger import LedgerReport, ObjectId, check, intended_effects
 from tests.reliability.workload import PLANTS
@@ -96,35 +96,19 @@ class ClusterEngine:
         return LosesEveryTenthReply(erp) if self.lose_replies else erp
 
 
-class LosesEveryTenthReply:
+class LosesEveryTenthReply(ErpWrapper):
     """The ERP commits every write, but the caller of every 10th one (counted across all
     processes, in a side file) gets a timeout instead of the reply."""
 
     def __init__(self, inner: FileErp):
-        self.inner = inner
+        super().__init__(inner)
         self.counter = inner.path.parent / "replies.writes"  # one count for every plant
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    def check(self) -> None:
-        self.inner.check()
-
-    def capabilities(self) -> ErpCapabilities:
-        return self.inner.capabilities()
-
-    def read(self, item_numbers: Collection[str]) -> TargetState:
-        return self.inner.read(item_numbers)
 
     def apply(self, change: ChangeRef, steps: Sequence[Step]) -> list[Posting]:
         return self._reply_maybe_lost(change, self.inner.apply(change, steps))
 
     def stage(self, change: ChangeRef, steps: Sequence[Step]) -> list[Posting]:
         return self._reply_maybe_lost(change, self.inner.stage(change, steps))
-
-    def close(self) -> None:
-        self.inner.close()
 
     def _reply_maybe_lost(self, change: ChangeRef, postings: list[Posting]) -> list[Posting]:
         if writes_counted(self.counter, add=1) % REPLY_LOST_EVERY == 0:

@@ -17,6 +17,7 @@ from plmsync.api.services import ApiServices
 from plmsync.dashboard import pages
 from plmsync.dashboard.session import LoginRequired, NotPermitted
 from plmsync.dashboard.templating import templates
+from plmsync.engine.facts import FactReader
 
 STATIC = Path(__file__).parent / "static"
 
@@ -24,6 +25,7 @@ STATIC = Path(__file__).parent / "static"
 def create_dashboard(services: ApiServices) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.state.services = services
+    app.state.facts = FactReader(services.engine.store)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.add_exception_handler(LoginRequired, _to_login)

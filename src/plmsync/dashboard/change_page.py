@@ -42,12 +42,13 @@ class ChangePage:
     audit: list[AuditEntry]
 
 
-def change_page(engine: Engine, policy: SlaPolicy, number: str) -> ChangePage | None:
+def change_page(
+    engine: Engine, reader: FactReader, policy: SlaPolicy, number: str
+) -> ChangePage | None:
     store = engine.store
     events = store.events_for(number)
     if not events:
         return None
-    reader = FactReader(store)
     clocks = {c.plant: c for c in reader.clocks(store.jobs(change_number=number))}
     now = engine.clock.now()
     event_ids = {e.id for e in events}

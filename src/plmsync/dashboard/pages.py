@@ -24,7 +24,7 @@ from plmsync.dashboard.session import Viewer, current_viewer, services_of
 from plmsync.dashboard.templating import templates
 from plmsync.domain.errors import PlmsyncError
 from plmsync.domain.kpis import kpis
-from plmsync.domain.sla import oldest_pending
+from plmsync.domain.sla import breaches, oldest_pending
 from plmsync.engine.facts import FactReader
 from plmsync.ports.reviews import ReviewStatus
 from plmsync.remedies import remedy_for
@@ -139,6 +139,12 @@ def changes(
     )
 
 
+def facts_of(request: Request) -> FactReader:
+    """The dashboard's one reader: packages never change, so each is parsed once a process."""
+    found: FactReader = request.app.state.facts
+    return found
+
+
 @router.get("/matrix", response_class=HTMLResponse)
 def matrix_fragment(
     request: Request, viewer: Reader, q: str = "", plant: str = "", state: str = ""
@@ -150,14 +156,13 @@ def matrix_fragment(
 def _rows(request: Request, filters: Filters) -> list[Any]:
     found = services_of(request)
     engine = found.engine
-    reader = FactReader(engine.store)
-    return matrix(engine.store, reader, found.config.sla, engine.clock.now(), filters)
+    return matrix(engine.store, facts_of(request), found.config.sla, engine.clock.now(), filters)
 
 
 @router.get("/changes/{number}", response_class=HTMLResponse)
 def change(request: Request, viewer: Reader, number: str) -> HTMLResponse:
     found = services_of(request)
-    shown = change_page(found.engine, found.config.sla, number)
+    shown = change_page(found.engine, facts_of(request), found.config.sla, number)
     if shown is None:
         return page(request, "missing.html", viewer, what=f"change {number}")
     return page(request, "change.html", viewer, change=shown, remedy_for=remedy_for)
@@ -284,15 +289,14 @@ def _notice(request: Request) -> dict[str, str]:
 @router.get("/sla", response_class=HTMLResponse)
 def sla(request: Request, viewer: Reader) -> HTMLResponse:
     found = services_of(request)
-    reader = FactReader(found.engine.store)
-    clocks = reader.clocks()
+    clocks = facts_of(request).clocks()
     now = found.engine.clock.now()
     policy = found.config.sla
     return page(
         request,
         "sla.html",
         viewer,
-        breaches=found.sla.current(),
+        breaches=breaches(policy, clocks, now),
         policy=policy,
         oldest=oldest_pending(clocks, now),
         now=now,
@@ -307,7 +311,6 @@ def kpi_page(request: Request, viewer: Reader) -> HTMLResponse:
 
 def _kpis(request: Request) -> Any:
     engine = services_of(request).engine
-    reader = FactReader(engine.store)
     touch = {c: t.total for c, t in engine.touchpoints().items()}
     depth = len(engine.dead_letters("open"))
-    return kpis(reader.deployments(), touch, depth, engine.clock.now())
+    return kpis(facts_of(request).deployments(), touch, depth, engine.clock.now())

@@ -104,6 +104,20 @@ class Breach:
     def plant(self) -> str:
         return self.clock.plant
 
+    def facts(self) -> dict[str, object]:
+        """The breach as plain JSON values: audited, logged and sent to webhooks alike."""
+        clock = self.clock
+        return {
+            "change": clock.change,
+            "plant": clock.plant,
+            "job": clock.job,
+            "state": clock.state,
+            "kind": clock.kind,
+            "priority": clock.priority,
+            "due": self.due.isoformat(),
+            "overdue_hours": round(self.overdue.total_seconds() / 3600, 2),
+        }
+
 
 def due_at(policy: SlaPolicy, clock: PlantClock) -> dt.datetime:
     return clock.started + policy.allowed(clock.kind, clock.priority)

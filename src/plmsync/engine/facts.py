@@ -76,8 +76,8 @@ class FactReader:
             settled_at=job.updated_at if JobState(job.state).terminal else None,
         )
 
-    def deployments(self) -> list[Deployment]:
-        jobs = self.store.jobs()
+    def deployments(self, jobs: Sequence[Job] | None = None) -> list[Deployment]:
+        jobs = jobs if jobs is not None else self.store.jobs()
         reviewed = {task.job for task in self.store.review_tasks()}
         grouped: dict[tuple[str, str], list[Job]] = {}
         for job in jobs:

@@ -34,10 +34,11 @@ class SlaWatch:
         self.policy = policy
         self.clock = clock
         self.listeners = list(listeners)
+        self.facts = FactReader(store)  # kept: each stored package is parsed once
 
     def current(self) -> list[Breach]:
         """Every plant past its threshold now (recorded before or not)."""
-        return breaches(self.policy, FactReader(self.store).clocks(), self.clock.now())
+        return breaches(self.policy, self.facts.clocks(), self.clock.now())
 
     def check(self) -> list[Breach]:
         """Record and announce the breaches not raised before; return them."""
@@ -58,22 +59,9 @@ class SlaWatch:
                 action=ACTION,
                 plant=clock.plant,
                 outcome="breached",
-                details={
-                    "job": clock.job,
-                    "state": clock.state,
-                    "kind": clock.kind,
-                    "priority": clock.priority,
-                    "due": breach.due.isoformat(),
-                    "overdue_hours": round(breach.overdue.total_seconds() / 3600, 2),
-                },
+                details=breach.facts(),
             )
         )
-        log.warning(
-            "sla.breached",
-            change=clock.change,
-            plant=clock.plant,
-            state=clock.state,
-            due=breach.due.isoformat(),
-        )
+        log.warning(ACTION, **breach.facts())
         for listener in self.listeners:
             listener(breach)

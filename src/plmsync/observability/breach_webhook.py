@@ -42,15 +42,4 @@ class BreachWebhook:
 
 
 def payload(breach: Breach) -> dict[str, object]:
-    clock = breach.clock
-    return {
-        "type": "sla.breached",
-        "change": clock.change,
-        "plant": clock.plant,
-        "job": clock.job,
-        "state": clock.state,
-        "kind": clock.kind,
-        "priority": clock.priority,
-        "due": breach.due.isoformat(),
-        "overdue_hours": round(breach.overdue.total_seconds() / 3600, 2),
-    }
+    return {"type": "sla.breached", **breach.facts()}

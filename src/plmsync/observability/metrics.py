@@ -164,7 +164,8 @@ class KpiGauges(Collector):
 
     def collect(self) -> Iterator[Metric]:
         now = self.now()
-        deployments = self.reader.deployments()
+        jobs = self.store.jobs()  # read once for the KPIs and the SLA clocks
+        deployments = self.reader.deployments(jobs)
         touch = {c: t.total for c, t in self.store.touchpoints().items()}
         found = kpis(deployments, touch, 0, now)
         latency = GaugeMetricFamily(
@@ -184,7 +185,7 @@ class KpiGauges(Collector):
             found.touchpoints_per_change,
         )
         yield _gauge("plmsync_in_use_last_day", "Changes in use, last 24 h", found.in_use_last_24h)
-        overdue = breaches(self.policy, self.reader.clocks(), now)
+        overdue = breaches(self.policy, self.reader.clocks(jobs), now)
         yield _gauge("plmsync_sla_overdue", "Plants past their SLA now", len(overdue))
 
 

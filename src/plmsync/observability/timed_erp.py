@@ -8,26 +8,20 @@ from contextlib import contextmanager
 
 from prometheus_client import Histogram
 
+from plmsync.connectors.erp.wrapper import ErpWrapper
 from plmsync.domain.plan import Step
 from plmsync.domain.state import TargetState
-from plmsync.ports.erp import ChangeRef, ErpCapabilities, ErpTarget, Posting
+from plmsync.ports.erp import ChangeRef, ErpTarget, Posting
 
 
-class TimedErp:
+class TimedErp(ErpWrapper):
     def __init__(self, inner: ErpTarget, histogram: Histogram):
-        self.inner = inner
+        super().__init__(inner)
         self._histogram = histogram
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
 
     def check(self) -> None:
         with self._timed("check"):
             self.inner.check()
-
-    def capabilities(self) -> ErpCapabilities:
-        return self.inner.capabilities()
 
     def read(self, item_numbers: Collection[str]) -> TargetState:
         with self._timed("read"):
@@ -38,9 +32,6 @@ class TimedErp:
 
     def stage(self, change: ChangeRef, steps: Sequence[Step]) -> list[Posting]:
         return self._write("stage", self.inner.stage, change, steps)
-
-    def close(self) -> None:
-        self.inner.close()
 
     def _write(
         self,

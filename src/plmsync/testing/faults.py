@@ -21,10 +21,11 @@ import random
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
+from plmsync.connectors.erp.wrapper import ErpWrapper
 from plmsync.domain.errors import TransientError
 from plmsync.domain.plan import Step
 from plmsync.domain.state import TargetState
-from plmsync.ports.erp import ChangeRef, ErpCapabilities, ErpTarget, Posting
+from plmsync.ports.erp import ChangeRef, ErpTarget, Posting
 
 __all__ = ["FaultyErp", "InjectedFaults"]
 
@@ -44,7 +45,7 @@ class InjectedFaults:
         return self.unavailable + self.failed_before + self.committed_then_timed_out
 
 
-class FaultyErp:
+class FaultyErp(ErpWrapper):
     """An `ErpTarget` that delegates to `inner` and injects faults (see the module docstring)."""
 
     def __init__(
@@ -60,7 +61,7 @@ class FaultyErp:
         _require_probability("fail_before", fail_before)
         if unavailable_calls < 0:
             raise ValueError(f"unavailable_calls must be >= 0, not {unavailable_calls}")
-        self.inner = inner
+        super().__init__(inner)
         self.commit_then_timeout = commit_then_timeout
         self.fail_before = fail_before
         self._down_for = unavailable_calls
@@ -70,16 +71,9 @@ class FaultyErp:
 
     # --- the ErpTarget port ---------------------------------------------------------------
 
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
     def check(self) -> None:
         self._require_up("check")
         self.inner.check()
-
-    def capabilities(self) -> ErpCapabilities:
-        return self.inner.capabilities()
 
     def read(self, item_numbers: Collection[str]) -> TargetState:
         self._require_up("read")
@@ -90,9 +84,6 @@ class FaultyErp:
 
     def stage(self, change: ChangeRef, steps: Sequence[Step]) -> list[Posting]:
         return self._write("stage", self.inner.stage, change, steps)
-
-    def close(self) -> None:
-        self.inner.close()
 
     # --- injection ------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -173,3 +174,47 @@ def test_comparisons_in_sql_respect_time_zones(store: SqlStore, clock: FakeClock
         stored = connection.execute(sa.select(jobs.c.run_after)).scalar_one()
     assert stored == clock.now + LEASE + dt.timedelta(microseconds=1)
     assert job.id == store.jobs()[0].id
+
+
+@pytest.mark.postgresql
+def test_a_pooled_connection_the_server_dropped_is_replaced_not_failed(
+    postgres_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server restart closes every pooled connection; the next use of an idle one must
+    get a fresh connection, not an error."""
+    monkeypatch.setattr("plmsync.persistence.database.PING_IDLE_AFTER_S", 0.0)
+    engine = create_engine(postgres_engine.url)
+    try:
+        with engine.connect() as connection:
+            first = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with postgres_engine.connect() as admin:
+            admin.exec_driver_sql(f"SELECT pg_terminate_backend({first})")
+        with engine.connect() as connection:
+            second = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        assert second != first
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize(("idle_after", "pings"), [(60.0, 0), (0.0, 2)])
+def test_only_a_connection_idle_for_a_while_is_pinged(
+    postgres_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, idle_after: float, pings: int
+) -> None:
+    monkeypatch.setattr("plmsync.persistence.database.PING_IDLE_AFTER_S", idle_after)
+    engine = create_engine(postgres_engine.url)
+    pinged: list[object] = []
+    real_ping = engine.dialect.do_ping
+
+    def counted_ping(dbapi_connection: Any) -> bool:
+        pinged.append(dbapi_connection)
+        return real_ping(dbapi_connection)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counted_ping)
+    try:
+        for _ in range(3):  # a new connection, then the same one twice more from the pool
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+        assert len(pinged) == pings
+    finally:
+        engine.dispose()

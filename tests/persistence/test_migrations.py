@@ -31,7 +31,7 @@ def test_the_migrated_schema_is_tables_py(store_url: str) -> None:
 def test_the_store_is_at_head_and_upgrading_again_changes_nothing(store_url: str) -> None:
     upgrade(store_url)
     with SqlStore(store_url) as store, store.engine.connect() as connection:
-        assert current(connection) == head() == "0004"
+        assert current(connection) == head() == "0005"
 
 
 def test_a_fresh_sqlite_file_gets_every_table(tmp_path: Path) -> None:

@@ -8,8 +8,10 @@ PostgreSQL, `FOR UPDATE SKIP LOCKED` lets claimers pass each other's rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Collection
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, overload
 
 import sqlalchemy as sa
 
@@ -18,42 +20,100 @@ from plmsync.engine.model import ALLOWED, Job, JobState, Transition
 from plmsync.persistence import rows
 from plmsync.persistence.base import StoreBase, one
 from plmsync.persistence.outbox import emit_for_job
-from plmsync.persistence.tables import events, job_transitions, jobs
+from plmsync.persistence.tables import CLAIMABLE, UtcDateTime, events, job_transitions, jobs
 
-_CLAIMABLE = [state.value for state in JobState if state.claimable]
 _TERMINAL = [state.value for state in JobState if state.terminal]
 
 # The queue's hot path runs prebuilt statements with parameters: building and cache-keying a
 # statement per call cost more than SQLite needs to execute it.
-_CLAIM = (
+_NOW = sa.bindparam("now", type_=UtcDateTime())
+_NEXT = (
     sa.select(jobs.c.id, jobs.c.state)
     .where(
-        jobs.c.state.in_(_CLAIMABLE),
-        sa.or_(jobs.c.run_after.is_(None), jobs.c.run_after <= sa.bindparam("now")),
+        sa.text(CLAIMABLE),
+        sa.or_(jobs.c.run_after.is_(None), jobs.c.run_after <= _NOW),
     )
     .order_by(jobs.c.id)
     .limit(1)
     .with_for_update(skip_locked=True)
 )
+# SQLite's planner, without statistics, prefers the (state, …) index and sorts every
+# claimable job for each claim; walking the partial index in id order stops at the first due
+# one. SQLAlchemy renders no index hints for SQLite, hence the text.
+_NEXT_SQLITE = (
+    sa.text(
+        f"SELECT id, state FROM jobs INDEXED BY ix_jobs_claimable WHERE {CLAIMABLE} "
+        "AND (run_after IS NULL OR run_after <= :now) ORDER BY id LIMIT 1"
+    )
+    .bindparams(_NOW)
+    .columns(jobs.c.id, jobs.c.state)
+)
 # SET columns come from the parameters; `job_key` (not a column name) selects the row.
 _MOVE = sa.update(jobs).where(jobs.c.id == sa.bindparam("job_key")).returning(*jobs.c)
 _MOVE_COUNTING = _MOVE.values(attempts=jobs.c.attempts + 1)
 _TRANSITION = sa.insert(job_transitions)
-_FOR_UPDATE = (
-    sa.select(jobs.c.state, jobs.c.lease_owner)
-    .where(jobs.c.id == sa.bindparam("job_key"))
-    .with_for_update()
+# Whether the job ever waited for its effective date: its success then also activates a plant.
+_WAS_STAGED = (
+    sa.exists()
+    .where(job_transitions.c.job == jobs.c.id, job_transitions.c.to_state == JobState.STAGED.value)
+    .label("was_staged")
 )
+_FOR_UPDATE = (
+    sa.select(jobs.c.state, jobs.c.lease_owner, _WAS_STAGED)
+    .where(jobs.c.id == sa.bindparam("job_key"))
+    .with_for_update(of=jobs)
+)
+
+
+def _claim_in_one_statement() -> sa.Select[Any]:
+    """PostgreSQL: pick the next due job, lease it and write its transition row in one
+    statement (data-modifying CTEs), so a claim costs one round trip and the commit."""
+    picked = _NEXT.cte("picked")
+    claimed = (
+        sa.update(jobs)
+        .where(jobs.c.id == picked.c.id)
+        .values(
+            state=JobState.RUNNING.value,
+            lease_owner=sa.bindparam("worker"),
+            lease_expires_at=sa.bindparam("expires", type_=UtcDateTime()),
+            updated_at=_NOW,
+        )
+        .returning(*jobs.c, picked.c.state.label("before"))
+        .cte("claimed")
+    )
+    logged = sa.insert(job_transitions).from_select(
+        ["job", "from_state", "to_state", "at", "reason"],
+        sa.select(
+            claimed.c.id,
+            claimed.c.before,
+            sa.literal(JobState.RUNNING.value),
+            _NOW,
+            sa.bindparam("reason"),
+        ),
+    )
+    return sa.select(claimed).add_cte(logged.cte("logged"))
+
+
+_CLAIM_ONE_STATEMENT = _claim_in_one_statement()
 
 
 class JobsMixin(StoreBase):
     def claim(self, worker: str, now: dt.datetime, lease: dt.timedelta) -> Job | None:
+        reason = f"claimed by {worker}"
         with self._write() as connection:
-            row = connection.execute(_CLAIM, {"now": now}).first()
+            if self._postgresql:
+                parameters = {
+                    "now": now,
+                    "worker": worker,
+                    "expires": now + lease,
+                    "reason": reason,
+                }
+                claimed = connection.execute(_CLAIM_ONE_STATEMENT, parameters).mappings().first()
+                return None if claimed is None else rows.job_from(claimed)
+            row = connection.execute(_NEXT_SQLITE, {"now": now}).first()
             if row is None:
                 return None
             lease_values = {"lease_owner": worker, "lease_expires_at": now + lease}
-            reason = f"claimed by {worker}"
             before = JobState(row.state)
             return move(connection, row.id, before, JobState.RUNNING, now, reason, lease_values)
 
@@ -99,13 +159,37 @@ class JobsMixin(StoreBase):
         if error_message:
             values["last_error_message"] = error_message
         with self._write() as connection:
+            if worker is not None and to in ALLOWED[JobState.RUNNING]:
+                # The worker's own move of the job it runs: one guarded UPDATE, no read first.
+                held = Held(worker)
+                moved = move(
+                    connection,
+                    job,
+                    JobState.RUNNING,
+                    to,
+                    self._now(),
+                    reason,
+                    values,
+                    count=count_attempt,
+                    held=held,
+                )
+                if moved is not None:
+                    return moved
             row = connection.execute(_FOR_UPDATE, {"job_key": job}).first()
             if row is None:
                 raise NotFound("job", job)
             current = JobState(row.state)
             check_move(job, current, to, worker, row.lease_owner)
             return move(
-                connection, job, current, to, self._now(), reason, values, count=count_attempt
+                connection,
+                job,
+                current,
+                to,
+                self._now(),
+                reason,
+                values,
+                count=count_attempt,
+                was_staged=bool(row.was_staged),
             )
 
     def job(self, job: int) -> Job:
@@ -156,6 +240,45 @@ class JobsMixin(StoreBase):
             return [rows.job_from(row) for row in found]
 
 
+@dataclass(frozen=True)
+class Held:
+    """Guard of a worker's move: the job must still be running under this worker's lease."""
+
+    worker: str
+
+
+@overload
+def move(
+    connection: sa.Connection,
+    job: int,
+    before: JobState | None,
+    to: JobState,
+    at: dt.datetime,
+    reason: str,
+    values: dict[str, Any],
+    *,
+    count: bool = ...,
+    was_staged: bool | None = ...,
+    held: None = ...,
+) -> Job: ...
+
+
+@overload
+def move(
+    connection: sa.Connection,
+    job: int,
+    before: JobState | None,
+    to: JobState,
+    at: dt.datetime,
+    reason: str,
+    values: dict[str, Any],
+    *,
+    count: bool = ...,
+    was_staged: bool | None = ...,
+    held: Held,
+) -> Job | None: ...
+
+
 def move(
     connection: sa.Connection,
     job: int,
@@ -166,27 +289,121 @@ def move(
     values: dict[str, Any],
     *,
     count: bool = False,
-) -> Job:
+    was_staged: bool | None = None,
+    held: Held | None = None,
+) -> Job | None:
     """Set the job's state (and `values`; `count` adds an attempt), write its transition row
     and the outbound events the move causes, return the job as it now is. Leaving running
-    always drops the lease."""
+    always drops the lease. `was_staged`, when the caller read it already, saves a query.
+    With `held`, the move happens only if the job is still running under that worker's
+    lease; None means it was not (the caller then looks at the job to say why)."""
     if before is JobState.RUNNING:
         values = {**values, "lease_owner": "", "lease_expires_at": None}
-    parameters = {**values, "job_key": job, "state": to.value, "updated_at": at}
-    moved = connection.execute(_MOVE_COUNTING if count else _MOVE, parameters).mappings().one()
-    connection.execute(
-        _TRANSITION,
-        {
-            "job": job,
-            "from_state": None if before is None else before.value,
-            "to_state": to.value,
-            "at": at,
-            "reason": reason,
-        },
-    )
+    values = {**values, "state": to.value, "updated_at": at}
+    from_state = None if before is None else before.value
+    change = _Change(job, from_state, reason, values, count, held)
+    if connection.dialect.name == "postgresql" and not to.claimable:
+        moved = _move_with_transition(connection, change)
+    else:
+        moved = _move_then_log(connection, change)
+    if moved is None:
+        return None
     moved_job = rows.job_from(moved)
-    emit_for_job(connection, moved_job, at)  # its outbound event commits with the move
+    if was_staged is None and "was_staged" in moved:
+        was_staged = bool(moved["was_staged"])
+    emit_for_job(connection, moved_job, at, was_staged)  # its outbound event commits with the move
     return moved_job
+
+
+@dataclass(frozen=True)
+class _Change:
+    job: int
+    from_state: str | None
+    reason: str
+    values: dict[str, Any]
+    count: bool
+    held: Held | None
+
+    def parameters(self, prefix: str = "") -> dict[str, Any]:
+        found = {f"{prefix}{column}": value for column, value in self.values.items()}
+        found["job_key"] = self.job
+        if self.held is not None:
+            found["held_by"] = self.held.worker
+        return found
+
+
+def _move_then_log(connection: sa.Connection, change: _Change) -> sa.RowMapping | None:
+    """Two statements: the UPDATE that persistence/notify.py watches for jobs becoming
+    claimable, then the transition row."""
+    statement = _MOVES[change.count, change.held is not None]
+    moved = connection.execute(statement, change.parameters()).mappings().first()
+    if moved is None:
+        return None
+    values = change.values
+    transition = {"job": change.job, "from_state": change.from_state, "to_state": values["state"]}
+    connection.execute(
+        _TRANSITION, {**transition, "at": values["updated_at"], "reason": change.reason}
+    )
+    return moved
+
+
+def _move_with_transition(connection: sa.Connection, change: _Change) -> sa.RowMapping | None:
+    """PostgreSQL, for moves that make nothing claimable (so no NOTIFY is due): the UPDATE,
+    its transition row and whether the job was ever staged in one statement, one round trip
+    instead of three."""
+    statement = _one_statement_move(
+        tuple(sorted(change.values)), change.count, change.held is not None
+    )
+    parameters = change.parameters(prefix="set_")
+    parameters.update(from_state=change.from_state, reason=change.reason)
+    return connection.execute(statement, parameters).mappings().first()
+
+
+def _guarded(update: sa.Update, held: bool) -> sa.Update:
+    if not held:
+        return update
+    return update.where(
+        jobs.c.state == JobState.RUNNING.value, jobs.c.lease_owner == sa.bindparam("held_by")
+    )
+
+
+# Prebuilt moves, by (count an attempt, guarded by the worker's lease).
+_MOVES = {
+    (count, held): _guarded(_MOVE_COUNTING if count else _MOVE, held)
+    for count in (False, True)
+    for held in (False, True)
+}
+
+
+@functools.cache
+def _one_statement_move(columns: tuple[str, ...], count: bool, held: bool) -> sa.Select[Any]:
+    """Built once per shape of move, so SQLAlchemy's compiled cache is reused."""
+    sets: dict[str, Any] = {
+        column: sa.bindparam(f"set_{column}", type_=jobs.c[column].type) for column in columns
+    }
+    if count:
+        sets["attempts"] = jobs.c.attempts + 1
+    update = sa.update(jobs).where(jobs.c.id == sa.bindparam("job_key")).values(sets)
+    moved = _guarded(update, held).returning(*jobs.c).cte("moved")
+    logged = sa.insert(job_transitions).from_select(
+        ["job", "from_state", "to_state", "at", "reason"],
+        sa.select(
+            moved.c.id,
+            sa.bindparam("from_state", type_=job_transitions.c.from_state.type),
+            moved.c.state,
+            moved.c.updated_at,
+            sa.bindparam("reason", type_=job_transitions.c.reason.type),
+        ),
+    )
+    staged = (
+        sa.exists()
+        .where(
+            job_transitions.c.job == moved.c.id,
+            job_transitions.c.to_state == JobState.STAGED.value,
+        )
+        .label("was_staged")
+    )
+    return sa.select(moved, staged).add_cte(logged.cte("logged"))
 
 
 def _reclaim(connection: sa.Connection, job: int, owner: str, now: dt.datetime) -> Job:

@@ -97,6 +97,11 @@ events = sa.Table(
     ),
 )
 
+# The claimable job states (JobState.claimable) as literal SQL: the claim query repeats the
+# partial index's predicate word for word, so the planner can use the index even for a
+# prepared statement's generic plan (bound parameters would not prove the predicate).
+CLAIMABLE = "state IN ('queued', 'retrying')"
+
 jobs = sa.Table(
     "jobs",
     metadata,
@@ -116,6 +121,13 @@ jobs = sa.Table(
     _when("updated_at"),
     sa.UniqueConstraint("event", "plant", name="uq_jobs_event_plant"),
     sa.Index("ix_jobs_claim", "state", "run_after", "id"),
+    # Claims walk this in id order; finished jobs leave it (migration 0005).
+    sa.Index(
+        "ix_jobs_claimable",
+        "id",
+        sqlite_where=sa.text(CLAIMABLE),
+        postgresql_where=sa.text(CLAIMABLE),
+    ),
     sa.Index("ix_jobs_change_number", "change_number"),
     sa.Index("ix_jobs_plant_state", "plant", "state"),
 )

@@ -15,7 +15,7 @@ import pytest
 
 from plmsync.config import DEFAULT_UNITS, TrytonTarget
 from plmsync.connectors.erp.tryton.adapter import TrytonErp
-from plmsync.connectors.erp.tryton.floor import write_direct
+from plmsync.connectors.erp.tryton.floor import write_direct, write_revision_direct
 from plmsync.connectors.erp.tryton.template import create_database
 from plmsync.domain.errors import AuthError, ConfigError, RejectedError
 from plmsync.domain.plan import Action, Step
@@ -382,6 +382,24 @@ def test_the_floor_writes_what_the_adapter_reads(tryton_database: Path) -> None:
     target = TrytonTarget(database=tryton_database.name)
     erp = TrytonErp("t", target, units=DEFAULT_UNITS, base_dir=tryton_database.parent)
     assert erp.read(NUMBERS) == RELEASE
+
+
+def test_the_revision_floor_writes_what_the_adapter_reads(tryton_database: Path) -> None:
+    """The floor of an ECO (bench/run.py) writes the same records plmsync would: reading the
+    database afterwards gives the revised state, new BOM and routing in use."""
+    pump_b = ItemRecord("PMP-1", "B", "Pump", "EA", "assembly", "make", PUMP.description)
+    more_oil = BomLineRecord(30, "OIL-1", Decimal("0.08"), "L")
+    bom_b = BomRecord("PMP-1", "B", (*PUMP_BOM.lines[:2], more_oil))
+    routing_b = RoutingRecord("PMP-1", "B", PUMP_ROUTING.operations[:1])
+    revision = state_of([pump_b, bom_b, routing_b])
+    write_direct(tryton_database, RELEASE)
+    write_revision_direct(tryton_database, revision)
+    target = TrytonTarget(database=tryton_database.name)
+    erp = TrytonErp("t", target, units=DEFAULT_UNITS, base_dir=tryton_database.parent)
+    found = erp.read(["PMP-1"])
+    assert found.items["PMP-1"] == pump_b
+    assert found.boms["PMP-1"] == bom_b
+    assert found.routings["PMP-1"] == routing_b
 
 
 def test_a_plant_database_must_be_a_sqlite_file(tryton_template: Path, tmp_path: Path) -> None:

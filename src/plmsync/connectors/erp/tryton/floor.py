@@ -40,6 +40,7 @@ from plmsync.domain.state import (
 )
 
 FLOOR_CHANGE = "FLOOR"
+SEQUENCE = 10  # a BOM link's sequence; lower comes first
 
 
 def write_direct(
@@ -60,6 +61,40 @@ def _write(
     _routings(gateway, state, links)
     _documents(gateway, state, products)
     _sources(gateway, state, products, company)
+
+
+def write_revision_direct(
+    database: Path, state: TargetState, *, units: Mapping[str, UnitMapping] = DEFAULT_UNITS
+) -> None:
+    """The floor of a revision (an ECO) into a database that holds the release already: mark
+    the revised items' products with their new revision, create their new BOMs, routings
+    and documents. Component products are looked up, as any writer has to."""
+    session = TrytonSession(database)
+    session.run(lambda gateway: _revise(gateway, state, units))
+
+
+def _revise(gateway: Gateway, state: TargetState, units: Mapping[str, UnitMapping]) -> None:
+    table = UnitTable(units, gateway.search_read("product.uom", [], UOM_FIELDS))
+    named = set(state.items) | {line.component for b in state.boms.values() for line in b.lines}
+    fields = ("id", "code", "template", "default_uom")
+    products = {
+        row["code"]: row for row in search_in(gateway, PRODUCT, "code", sorted(named), fields)
+    }
+    revised = [
+        (
+            [products[item.number]["id"]],
+            {"plm_revision": item.revision, "plm_change": FLOOR_CHANGE},
+        )
+        for item in state.items.values()
+    ]
+    gateway.write(PRODUCT, revised)
+    # Production uses a product's first BOM link: the new revision's goes first, as plmsync's.
+    parents = sorted(products[bom.item]["id"] for bom in state.boms.values())
+    older = search_in(gateway, PRODUCT_BOM, "product", parents, ("id",))
+    gateway.write(PRODUCT_BOM, [([row["id"] for row in older], {"sequence": 2 * SEQUENCE})])
+    links = _boms(gateway, table, state, products, sequence=SEQUENCE)
+    _routings(gateway, state, links)
+    _documents(gateway, state, products)
 
 
 def _items(gateway: Gateway, units: UnitTable, items: list[ItemRecord]) -> dict[str, Any]:
@@ -91,13 +126,21 @@ def _template(units: UnitTable, item: ItemRecord) -> dict[str, Any]:
 
 
 def _boms(
-    gateway: Gateway, units: UnitTable, state: TargetState, products: dict[str, Any]
+    gateway: Gateway,
+    units: UnitTable,
+    state: TargetState,
+    products: dict[str, Any],
+    *,
+    sequence: int | None = None,
 ) -> dict[str, int]:
     boms = list(state.boms.values())
     ids: list[int] = []
     for batch in batches(boms, lambda bom: len(bom.lines) + 1, LINES_PER_CREATE):
         ids += gateway.create(BOM, [_bom(units, bom, products) for bom in batch])
-    links = [{"product": products[b.item]["id"], "bom": i} for b, i in zip(boms, ids, strict=True)]
+    links = [
+        {"product": products[b.item]["id"], "bom": i, "sequence": sequence}
+        for b, i in zip(boms, ids, strict=True)
+    ]
     link_ids = gateway.create(PRODUCT_BOM, links)
     return {bom.item: link for bom, link in zip(boms, link_ids, strict=True)}
 
@@ -128,13 +171,24 @@ def _input(units: UnitTable, line: BomLineRecord, products: dict[str, Any]) -> d
 
 def _routings(gateway: Gateway, state: TargetState, links: dict[str, int]) -> None:
     routings = list(state.routings.values())
-    names = sorted({op.operation for r in routings for op in r.operations})
-    created = gateway.create(OPERATION, [{"name": name} for name in names])
-    operations = dict(zip(names, created, strict=True))
+    operations = _operations(
+        gateway, sorted({op.operation for r in routings for op in r.operations})
+    )
     bom_of = _bom_of_links(gateway, links)
     ids = gateway.create(ROUTING, [_routing(r, bom_of[r.item], operations) for r in routings])
     on_links = [([links[r.item]], {"routing": i}) for r, i in zip(routings, ids, strict=True)]
     gateway.write(PRODUCT_BOM, on_links)
+
+
+def _operations(gateway: Gateway, names: list[str]) -> dict[str, int]:
+    """Operation ids by name: those a release created already, and the missing ones."""
+    found = {
+        row["name"]: int(row["id"])
+        for row in search_in(gateway, OPERATION, "name", names, ("id", "name"))
+    }
+    missing = [name for name in names if name not in found]
+    created = gateway.create(OPERATION, [{"name": name} for name in missing]) if missing else []
+    return {**found, **dict(zip(missing, created, strict=True))}
 
 
 def _routing(routing: RoutingRecord, bom: int, operations: dict[str, int]) -> dict[str, Any]:

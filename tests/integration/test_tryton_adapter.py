@@ -368,6 +368,25 @@ def test_bulk_changes_stay_within_sqlite_limits(tryton_target: TrytonErp) -> Non
     assert state.items == {p.number: p for p in renamed}
 
 
+def test_a_revision_bump_writes_the_product_and_leaves_the_template_alone(
+    tryton_target: TrytonErp, db: sqlite3.Connection
+) -> None:
+    released(tryton_target)
+    pump_b = ItemRecord("PMP-1", "B", "Pump", "EA", "assembly", "make", PUMP.description)
+    renamed = ItemRecord("GR-1", "B", "Spur gear", "PCS", "part", "buy")
+    tryton_target.apply(
+        ECO, [step(Action.UPDATE, pump_b, PUMP), step(Action.UPDATE, renamed, GEAR)]
+    )
+    written = dict(
+        db.execute(
+            "SELECT t.code, t.write_date IS NOT NULL FROM product_template t"
+            " WHERE t.code IN ('PMP-1', 'GR-1')"
+        ).fetchall()
+    )
+    assert written == {"PMP-1": 0, "GR-1": 1}
+    assert tryton_target.read(["PMP-1", "GR-1"]).items == {"PMP-1": pump_b, "GR-1": renamed}
+
+
 def test_check_requires_the_bridge_module(tryton_database: Path, db: sqlite3.Connection) -> None:
     db.execute("UPDATE ir_module SET state = 'not activated' WHERE name = 'plmsync_bridge'")
     db.commit()

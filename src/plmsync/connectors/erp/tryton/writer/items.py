@@ -92,8 +92,8 @@ def _product_values(context: WriteContext, item: ItemRecord) -> dict[str, Any]:
 def _update(context: WriteContext, items: list[ItemRecord]) -> None:
     found = [context.product(item.number) for item in items]
     pairs = list(zip(items, found, strict=True))
-    templates = [([p.template], _changed_template_values(context, i, p)) for i, p in pairs]
-    write_products(context.gateway, TEMPLATE, templates)
+    changed = [([p.template], _changed_template_values(context, i, p)) for i, p in pairs]
+    write_products(context.gateway, TEMPLATE, [(ids, values) for ids, values in changed if values])
     values = [([p.id], {**_product_values(context, i), "active": True}) for i, p in pairs]
     write_products(context.gateway, PRODUCT, values)
 
@@ -101,11 +101,24 @@ def _update(context: WriteContext, items: list[ItemRecord]) -> None:
 def _changed_template_values(
     context: WriteContext, item: ItemRecord, product: Product
 ) -> dict[str, Any]:
-    """Tryton refuses some unit changes once stock moved: only send the unit if it changed."""
-    values = {**_template_values(context, item), "active": True}
-    if values["default_uom"] == product.uom:
-        values.pop("default_uom")
-    return values
+    """The template values that differ from the product as read; none when only product-level
+    fields (revision, description) changed, as in most ECOs, and then the template is not
+    written at all (it was a third of an ECO's ERP time). Sending only what changed also
+    keeps Tryton from refusing a unit change once stock moved when the unit did not change."""
+    wanted = {**_template_values(context, item), "active": True}
+    current: dict[str, Any] = {
+        "name": product.name,
+        "default_uom": product.uom,
+        "producible": product.producible,
+        "purchasable": not product.producible,  # plmsync sets one from the other
+        "active": product.active,
+    }
+    if product.uom == wanted["default_uom"] and product.producible == wanted["producible"]:
+        current["purchase_uom"] = wanted.get("purchase_uom")
+    return {key: value for key, value in wanted.items() if current.get(key, _UNKNOWN) != value}
+
+
+_UNKNOWN = object()
 
 
 def _retire(context: WriteContext, steps: list[Step]) -> list[Posting]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.queue_bench import plmsync_throughput
+import pytest
+from bench.queue_bench import floor_throughput, plmsync_throughput
 from bench.writes_bench import CountingErp, changed_records
 
 from plmsync import generator
 from plmsync.config import FakeTarget, PlantConfig, WorkspaceConfig
 from plmsync.pipeline.run import Pipeline
 from plmsync.testing.fake_erp import InMemoryErp
+from tests.persistence.services import scratch_database
 
 SHAPE = generator.Shape(items=120, lines=400, seed=2)
 
@@ -48,3 +50,9 @@ def test_an_eco_writes_exactly_the_records_it_changes() -> None:
 def test_queue_drains_every_job_it_queued(tmp_path: Path) -> None:
     seconds = plmsync_throughput(f"sqlite:///{tmp_path / 'state.sqlite'}", 25)
     assert seconds > 0  # plmsync_throughput exits unless all 25 were claimed and completed
+
+
+@pytest.mark.postgresql
+def test_the_queue_floor_drains_every_job_it_queued() -> None:
+    with scratch_database() as url:
+        assert floor_throughput(url, 25, workers=2) > 0  # exits unless all 25 were drained

@@ -8,6 +8,7 @@ be written.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -138,6 +139,16 @@ class TargetState:
     def of_kind(self, kind: ObjectKind) -> dict[str, Record]:
         return dict(getattr(self, _ATTRIBUTE[kind]))
 
+    def restricted_to(self, numbers: Collection[str]) -> TargetState:
+        """The records owned by these items (an item, or a BOM, routing, document or source
+        of it): what a read of just these item numbers returns."""
+        wanted = frozenset(numbers)
+        return state_of([record for record in self.records() if owner(record) in wanted])
+
+    def records(self) -> list[Record]:
+        kinds = (self.items, self.boms, self.routings, self.documents, self.sources)
+        return [record for kind in kinds for record in kind.values()]
+
     @property
     def item_numbers(self) -> frozenset[str]:
         """Every item this state refers to, as an item, a BOM parent or a component."""
@@ -158,6 +169,11 @@ _ATTRIBUTE = {
     ObjectKind.DOCUMENT: "documents",
     ObjectKind.SOURCE: "sources",
 }
+
+
+def owner(record: Record) -> str:
+    """The item number a record belongs to."""
+    return record.number if isinstance(record, ItemRecord) else record.item
 
 
 def state_of(records: list[Record]) -> TargetState:

@@ -17,6 +17,7 @@ from plmsync.domain.package import ChangePackage
 from plmsync.domain.plan import Plan
 from plmsync.domain.state import TargetState
 from plmsync.pipeline.derive import PlantContext, derive, derive_with_trace
+from plmsync.pipeline.live_reads import LiveReads
 from plmsync.pipeline.plan import plan
 from plmsync.pipeline.plant_rules import Derivation
 from plmsync.pipeline.validate import ValidationContext, validate
@@ -58,14 +59,18 @@ class Pipeline:
         self.config = config
         self.targets = targets
 
-    def check(self, package: ChangePackage) -> list[Issue]:
+    def check(self, package: ChangePackage, reads: LiveReads | None = None) -> list[Issue]:
         """Every issue of the package (errors and warnings), reading ERP but never writing."""
-        return validate(package, self._validation_context(package))
+        context = self._validation_context(package, reads or LiveReads(self.targets))
+        return validate(package, context)
 
     def plan(self, package: ChangePackage, plants: Sequence[str] = ()) -> dict[str, Plan]:
-        issues = self._require_valid(package)
+        reads = LiveReads(self.targets)  # validation's read of a plant serves its plan too
+        issues = self._require_valid(package, reads)
         warnings = [i for i in issues if not i.blocking]
-        return {p: self._plan_plant(package, p, warnings) for p in self._plants(package, plants)}
+        return {
+            p: self._plan_plant(package, p, warnings, reads) for p in self._plants(package, plants)
+        }
 
     def derivations(
         self, package: ChangePackage, plants: Sequence[str] = ()
@@ -97,16 +102,18 @@ class Pipeline:
 
     # --- steps --------------------------------------------------------------------------
 
-    def _require_valid(self, package: ChangePackage) -> list[Issue]:
-        issues = self.check(package)
+    def _require_valid(self, package: ChangePackage, reads: LiveReads) -> list[Issue]:
+        issues = self.check(package, reads)
         if any(i.blocking for i in issues):
             raise ValidationFailed(issues)
         return issues
 
-    def _plan_plant(self, package: ChangePackage, plant: str, warnings: Iterable[Issue]) -> Plan:
+    def _plan_plant(
+        self, package: ChangePackage, plant: str, warnings: Iterable[Issue], reads: LiveReads
+    ) -> Plan:
         rules = self.config.rules
         desired = derive(package, self._plant_context(package, plant), rules)
-        actual = self.targets[plant].read(desired.item_numbers)
+        actual = reads.of(plant, desired.item_numbers)
         return plan(package.change.number, plant, desired, actual, warnings, rules)
 
     def _post(
@@ -130,7 +137,7 @@ class Pipeline:
         effectivity = next(p for p in package.change.plants if p.plant == plant)
         return PlantContext(plant, self.config.region_of(plant), effectivity.effective_from)
 
-    def _validation_context(self, package: ChangePackage) -> ValidationContext:
+    def _validation_context(self, package: ChangePackage, reads: LiveReads) -> ValidationContext:
         plants = [p for p in package.plant_codes if p in self.targets]
         capabilities = [self.targets[p].capabilities() for p in plants]
         digits: dict[str, int] = {}
@@ -140,7 +147,7 @@ class Pipeline:
         return ValidationContext(
             plants=frozenset(self.config.plants),
             unit_categories={code: unit.category for code, unit in self.config.units.items()},
-            known_items=self._items_known_everywhere(package, plants),
+            known_items=self._items_known_everywhere(package, plants, reads),
             unit_digits=digits,
             line_effectivity=bool(capabilities) and all(c.line_effectivity for c in capabilities),
             substitutes=bool(capabilities) and all(c.substitutes for c in capabilities),
@@ -148,15 +155,19 @@ class Pipeline:
             regions={code: plant.region for code, plant in self.config.plants.items()},
         )
 
-    def _items_known_everywhere(self, package: ChangePackage, plants: list[str]) -> dict[str, str]:
-        """Items the package refers to without carrying them, that every plant's ERP has."""
+    def _items_known_everywhere(
+        self, package: ChangePackage, plants: list[str], reads: LiveReads
+    ) -> dict[str, str]:
+        """Items the package refers to without carrying them, that every plant's ERP has.
+        The read covers the carried items too, so that planning can reuse it."""
         referenced = {line.component for b in package.boms for line in b.lines}
         referenced |= {s.item for s in package.sources}
         referenced |= {item for d in package.documents for item in d.items}
-        missing = referenced - {i.number for i in package.items}
+        carried = {i.number for i in package.items}
+        missing = referenced - carried
         if not missing or not plants:
             return {}
-        states = [self.targets[p].read(missing) for p in plants]
+        states = [reads.of(p, referenced | carried) for p in plants]
         return {n: states[0].items[n].uom for n in missing if _in_all(n, states)}
 
 

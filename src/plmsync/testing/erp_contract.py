@@ -230,6 +230,15 @@ class ErpTargetContract:
         assert (state.boms, state.routings, state.documents) == ({}, {}, {})
         assert set(state.sources) == {_DE_GEARS}
 
+    def test_reading_more_items_then_restricting_is_reading_fewer(self, target: ErpTarget) -> None:
+        """The pipeline reads a plant once for validation and planning, and narrows that read
+        to the items a plan needs: a record's presence must depend only on its own item."""
+        release = release_package()
+        sync(target, release, DE01)
+        everything = {i.number for i in release.items}
+        fewer = {"GR-401", release.boms[0].item}
+        assert target.read(everything).restricted_to(fewer) == target.read(fewer)
+
     # --- convergence and idempotency ----------------------------------------------------
 
     @each_plant

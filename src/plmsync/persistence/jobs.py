@@ -19,7 +19,7 @@ from plmsync.engine.errors import LEASE_EXPIRED, IllegalTransition, LeaseLost, N
 from plmsync.engine.model import ALLOWED, Job, JobState, Transition
 from plmsync.persistence import rows
 from plmsync.persistence.base import StoreBase, one
-from plmsync.persistence.outbox import emit_for_job
+from plmsync.persistence.outbox import emit_for_job, staged_before
 from plmsync.persistence.tables import CLAIMABLE, UtcDateTime, events, job_transitions, jobs
 
 _TERMINAL = [state.value for state in JobState if state.terminal]
@@ -52,14 +52,8 @@ _NEXT_SQLITE = (
 _MOVE = sa.update(jobs).where(jobs.c.id == sa.bindparam("job_key")).returning(*jobs.c)
 _MOVE_COUNTING = _MOVE.values(attempts=jobs.c.attempts + 1)
 _TRANSITION = sa.insert(job_transitions)
-# Whether the job ever waited for its effective date: its success then also activates a plant.
-_WAS_STAGED = (
-    sa.exists()
-    .where(job_transitions.c.job == jobs.c.id, job_transitions.c.to_state == JobState.STAGED.value)
-    .label("was_staged")
-)
 _FOR_UPDATE = (
-    sa.select(jobs.c.state, jobs.c.lease_owner, _WAS_STAGED)
+    sa.select(jobs.c.state, jobs.c.lease_owner, staged_before(jobs.c.id))
     .where(jobs.c.id == sa.bindparam("job_key"))
     .with_for_update(of=jobs)
 )
@@ -161,6 +155,7 @@ class JobsMixin(StoreBase):
         with self._write() as connection:
             if worker is not None and to in ALLOWED[JobState.RUNNING]:
                 # The worker's own move of the job it runs: one guarded UPDATE, no read first.
+                # None when the guard fails or the row is locked: then lock, look and say why.
                 held = Held(worker)
                 moved = move(
                     connection,
@@ -360,10 +355,21 @@ def _move_with_transition(connection: sa.Connection, change: _Change) -> sa.RowM
 
 
 def _guarded(update: sa.Update, held: bool) -> sa.Update:
+    """With `held`: only while the job runs under that worker's lease, and never waiting for
+    a row another transaction has locked (SKIP LOCKED: no row, so the caller takes the path
+    that locks first). A move that waited here would carry the time it was asked for rather
+    than the time it happened."""
     if not held:
         return update
+    free = (
+        sa.select(jobs.c.id)
+        .where(jobs.c.id == sa.bindparam("job_key"))
+        .with_for_update(skip_locked=True)
+    )
     return update.where(
-        jobs.c.state == JobState.RUNNING.value, jobs.c.lease_owner == sa.bindparam("held_by")
+        jobs.c.state == JobState.RUNNING.value,
+        jobs.c.lease_owner == sa.bindparam("held_by"),
+        jobs.c.id.in_(free.scalar_subquery()),
     )
 
 
@@ -395,15 +401,7 @@ def _one_statement_move(columns: tuple[str, ...], count: bool, held: bool) -> sa
             sa.bindparam("reason", type_=job_transitions.c.reason.type),
         ),
     )
-    staged = (
-        sa.exists()
-        .where(
-            job_transitions.c.job == moved.c.id,
-            job_transitions.c.to_state == JobState.STAGED.value,
-        )
-        .label("was_staged")
-    )
-    return sa.select(moved, staged).add_cte(logged.cte("logged"))
+    return sa.select(moved, staged_before(moved.c.id)).add_cte(logged.cte("logged"))
 
 
 def _reclaim(connection: sa.Connection, job: int, owner: str, now: dt.datetime) -> Job:

@@ -64,11 +64,15 @@ def emit_for_job(
         emit(connection, draft, at)
 
 
+def staged_before(job: sa.ColumnElement[int]) -> sa.Label[bool]:
+    """Whether the job ever waited for its effective date: its success then also activates
+    a plant, a second event. An expression, so the store's job queries can return it too."""
+    staged = job_transitions.c.to_state == JobState.STAGED.value
+    return sa.exists().where(job_transitions.c.job == job, staged).label("was_staged")
+
+
 def _was_staged(connection: sa.Connection, job: int) -> bool:
-    query = sa.select(job_transitions.c.id).where(
-        job_transitions.c.job == job, job_transitions.c.to_state == JobState.STAGED.value
-    )
-    return connection.execute(query.limit(1)).first() is not None
+    return bool(connection.execute(sa.select(staged_before(sa.literal(job)))).scalar())
 
 
 class OutboxMixin(StoreBase):

@@ -12,8 +12,8 @@ from plmsync.engine.model import JobState
 from plmsync.persistence import SqlStore
 from plmsync.persistence.jobs import _NEXT, _NEXT_SQLITE
 from plmsync.persistence.tables import CLAIMABLE
-from plmsync.ports.store import NewJob
 from tests.persistence.conftest import FakeClock
+from tests.persistence.helpers import enqueue
 
 LEASE = dt.timedelta(minutes=5)
 
@@ -26,14 +26,7 @@ def test_the_index_predicate_names_the_claimable_states() -> None:
 def test_a_claim_uses_the_claimable_index_past_a_finished_history(
     store: SqlStore, clock: FakeClock
 ) -> None:
-    for n in range(300):
-        store.receive(
-            b"{}",
-            event_id=f"e{n}",
-            source_system="t",
-            change_number=f"C-{n}",
-            jobs=[NewJob("P1", None)],
-        )
+    enqueue(store, 300)
     for _ in range(250):  # most of the queue is history now
         job = store.claim("w", clock.now, LEASE)
         assert job is not None

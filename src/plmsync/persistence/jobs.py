@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -156,17 +156,9 @@ class JobsMixin(StoreBase):
             if worker is not None and to in ALLOWED[JobState.RUNNING]:
                 # The worker's own move of the job it runs: one guarded UPDATE, no read first.
                 # None when the guard fails or the row is locked: then lock, look and say why.
-                held = Held(worker)
-                moved = move(
-                    connection,
-                    job,
-                    JobState.RUNNING,
-                    to,
-                    self._now(),
-                    reason,
-                    values,
-                    count=count_attempt,
-                    held=held,
+                now = self._now()
+                moved = move_held(
+                    connection, job, worker, to, now, reason, values, count=count_attempt
                 )
                 if moved is not None:
                     return moved
@@ -235,45 +227,6 @@ class JobsMixin(StoreBase):
             return [rows.job_from(row) for row in found]
 
 
-@dataclass(frozen=True)
-class Held:
-    """Guard of a worker's move: the job must still be running under this worker's lease."""
-
-    worker: str
-
-
-@overload
-def move(
-    connection: sa.Connection,
-    job: int,
-    before: JobState | None,
-    to: JobState,
-    at: dt.datetime,
-    reason: str,
-    values: dict[str, Any],
-    *,
-    count: bool = ...,
-    was_staged: bool | None = ...,
-    held: None = ...,
-) -> Job: ...
-
-
-@overload
-def move(
-    connection: sa.Connection,
-    job: int,
-    before: JobState | None,
-    to: JobState,
-    at: dt.datetime,
-    reason: str,
-    values: dict[str, Any],
-    *,
-    count: bool = ...,
-    was_staged: bool | None = ...,
-    held: Held,
-) -> Job | None: ...
-
-
 def move(
     connection: sa.Connection,
     job: int,
@@ -285,18 +238,40 @@ def move(
     *,
     count: bool = False,
     was_staged: bool | None = None,
-    held: Held | None = None,
-) -> Job | None:
+) -> Job:
     """Set the job's state (and `values`; `count` adds an attempt), write its transition row
     and the outbound events the move causes, return the job as it now is. Leaving running
-    always drops the lease. `was_staged`, when the caller read it already, saves a query.
-    With `held`, the move happens only if the job is still running under that worker's
-    lease; None means it was not (the caller then looks at the job to say why)."""
-    if before is JobState.RUNNING:
-        values = {**values, "lease_owner": "", "lease_expires_at": None}
-    values = {**values, "state": to.value, "updated_at": at}
-    from_state = None if before is None else before.value
-    change = _Change(job, from_state, reason, values, count, held)
+    always drops the lease. `was_staged`, when the caller read it already, saves a query."""
+    change = _Change.of(job, before, to, at, reason, values, count)
+    moved = _apply(connection, change, to, at, was_staged)
+    assert moved is not None, "an unguarded move always finds its row"
+    return moved
+
+
+def move_held(
+    connection: sa.Connection,
+    job: int,
+    worker: str,
+    to: JobState,
+    at: dt.datetime,
+    reason: str,
+    values: dict[str, Any],
+    *,
+    count: bool = False,
+) -> Job | None:
+    """`move` of a job out of running, only while it runs under `worker`'s lease and no
+    other transaction holds its row; None otherwise (the caller then looks at the job)."""
+    change = _Change.of(job, JobState.RUNNING, to, at, reason, values, count, held_by=worker)
+    return _apply(connection, change, to, at, None)
+
+
+def _apply(
+    connection: sa.Connection,
+    change: _Change,
+    to: JobState,
+    at: dt.datetime,
+    was_staged: bool | None,
+) -> Job | None:
     if connection.dialect.name == "postgresql" and not to.claimable:
         moved = _move_with_transition(connection, change)
     else:
@@ -317,20 +292,39 @@ class _Change:
     reason: str
     values: dict[str, Any]
     count: bool
-    held: Held | None
+    held_by: str | None
+
+    @classmethod
+    def of(
+        cls,
+        job: int,
+        before: JobState | None,
+        to: JobState,
+        at: dt.datetime,
+        reason: str,
+        values: dict[str, Any],
+        count: bool,
+        *,
+        held_by: str | None = None,
+    ) -> _Change:
+        if before is JobState.RUNNING:  # leaving running drops the lease
+            values = {**values, "lease_owner": "", "lease_expires_at": None}
+        values = {**values, "state": to.value, "updated_at": at}
+        from_state = None if before is None else before.value
+        return cls(job, from_state, reason, values, count, held_by)
 
     def parameters(self, prefix: str = "") -> dict[str, Any]:
         found = {f"{prefix}{column}": value for column, value in self.values.items()}
         found["job_key"] = self.job
-        if self.held is not None:
-            found["held_by"] = self.held.worker
+        if self.held_by is not None:
+            found["held_by"] = self.held_by
         return found
 
 
 def _move_then_log(connection: sa.Connection, change: _Change) -> sa.RowMapping | None:
     """Two statements: the UPDATE that persistence/notify.py watches for jobs becoming
     claimable, then the transition row."""
-    statement = _MOVES[change.count, change.held is not None]
+    statement = _MOVES[change.count, change.held_by is not None]
     moved = connection.execute(statement, change.parameters()).mappings().first()
     if moved is None:
         return None
@@ -347,7 +341,7 @@ def _move_with_transition(connection: sa.Connection, change: _Change) -> sa.RowM
     its transition row and whether the job was ever staged in one statement, one round trip
     instead of three."""
     statement = _one_statement_move(
-        tuple(sorted(change.values)), change.count, change.held is not None
+        tuple(sorted(change.values)), change.count, change.held_by is not None
     )
     parameters = change.parameters(prefix="set_")
     parameters.update(from_state=change.from_state, reason=change.reason)

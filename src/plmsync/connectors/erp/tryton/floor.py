@@ -55,7 +55,7 @@ def write_direct(
 def _write(
     gateway: Gateway, state: TargetState, units: Mapping[str, UnitMapping], company: int
 ) -> None:
-    table = UnitTable(units, gateway.search_read("product.uom", [], UOM_FIELDS))
+    table = _unit_table(gateway, units)
     products = _items(gateway, table, list(state.items.values()))
     links = _boms(gateway, table, state, products)
     _routings(gateway, state, links)
@@ -74,12 +74,9 @@ def write_revision_direct(
 
 
 def _revise(gateway: Gateway, state: TargetState, units: Mapping[str, UnitMapping]) -> None:
-    table = UnitTable(units, gateway.search_read("product.uom", [], UOM_FIELDS))
+    table = _unit_table(gateway, units)
     named = set(state.items) | {line.component for b in state.boms.values() for line in b.lines}
-    fields = ("id", "code", "template", "default_uom")
-    products = {
-        row["code"]: row for row in search_in(gateway, PRODUCT, "code", sorted(named), fields)
-    }
+    products = _products(gateway, sorted(named))
     revised = [
         (
             [products[item.number]["id"]],
@@ -100,9 +97,17 @@ def _revise(gateway: Gateway, state: TargetState, units: Mapping[str, UnitMappin
 def _items(gateway: Gateway, units: UnitTable, items: list[ItemRecord]) -> dict[str, Any]:
     for batch in chunks(items, TEMPLATES_PER_CREATE):
         gateway.create(TEMPLATE, [_template(units, item) for item in batch])
-    codes = [item.number for item in items]
+    return _products(gateway, [item.number for item in items])
+
+
+def _products(gateway: Gateway, codes: list[str]) -> dict[str, Any]:
+    """The products with these codes, by code: ids, templates and units the writes need."""
     rows = search_in(gateway, PRODUCT, "code", codes, ("id", "code", "template", "default_uom"))
     return {row["code"]: row for row in rows}
+
+
+def _unit_table(gateway: Gateway, units: Mapping[str, UnitMapping]) -> UnitTable:
+    return UnitTable(units, gateway.search_read("product.uom", [], UOM_FIELDS))
 
 
 def _template(units: UnitTable, item: ItemRecord) -> dict[str, Any]:
@@ -120,7 +125,7 @@ def _template(units: UnitTable, item: ItemRecord) -> dict[str, Any]:
         "type": "goods",
         "default_uom": unit,
         "purchase_uom": unit,
-        **mapping.template_flags(item),
+        **mapping.template_flags(item.make_buy),
         "products": [("create", [product])],
     }
 

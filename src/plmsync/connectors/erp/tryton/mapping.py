@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from plmsync.domain.state import ItemRecord
-
 MAKE, BUY = "make", "buy"
 _DESIGNATOR_SEPARATOR = ","
 
@@ -79,6 +77,6 @@ def default_item_type(producible: bool) -> str:
     return "assembly" if producible else "part"
 
 
-def template_flags(item: ItemRecord) -> dict[str, bool]:
-    is_make = item.make_buy == MAKE
+def template_flags(make_buy: str) -> dict[str, bool]:
+    is_make = make_buy == MAKE
     return {"producible": is_make, "purchasable": not is_make}

@@ -74,7 +74,7 @@ def _new_template(context: WriteContext, item: ItemRecord) -> dict[str, Any]:
 
 def _template_values(context: WriteContext, item: ItemRecord) -> dict[str, Any]:
     unit = context.units.erp(item.uom).id
-    flags = mapping.template_flags(item)
+    flags = mapping.template_flags(item.make_buy)
     purchase_uom = {"purchase_uom": unit} if flags["purchasable"] else {}
     return {"name": item.name, "default_uom": unit, **flags, **purchase_uom}
 
@@ -109,8 +109,7 @@ def _changed_template_values(
     current: dict[str, Any] = {
         "name": product.name,
         "default_uom": product.uom,
-        "producible": product.producible,
-        "purchasable": not product.producible,  # plmsync sets one from the other
+        **mapping.template_flags(mapping.make_buy(product.producible)),
         "active": product.active,
     }
     if product.uom == wanted["default_uom"] and product.producible == wanted["producible"]:
